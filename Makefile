@@ -1,0 +1,96 @@
+# switchboard — build, test, demo.
+#
+#   make            build build/switchboard
+#   make test       install dependencies, build, run every test
+#   make demo       install dependencies, build, start the seeded demo
+#   make test SANITIZE=1   the same suite under ASan + UBSan (builds into build/san)
+#   make fuzz       build the libFuzzer targets (clang) into build/fuzz
+#   make bench      build the benchmark helpers; see bench/README.md
+
+CC       ?= cc
+SANITIZE ?=
+BUILD    := build$(if $(SANITIZE),/san)
+PKGS     := libre sqlite3 libcrypto
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+
+# Debian's libre headers expect these feature macros from libre's own build.
+RE_DEFS  := -DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -DHAVE_INET6
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	    -Wmissing-prototypes -fno-strict-aliasing
+CPPFLAGS += -D_GNU_SOURCE $(RE_DEFS) -Isrc $(PKG_CFLAGS) -MMD -MP
+LDLIBS   += $(PKG_LIBS) -lpthread -lm
+
+ifneq ($(SANITIZE),)
+CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	    -fno-sanitize-recover=undefined
+LDFLAGS  += -fsanitize=address,undefined
+endif
+
+VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+CPPFLAGS += -DSWITCHBOARD_VERSION='"$(VERSION)"'
+
+SRCS     := $(filter-out src/main.c,$(shell find src -name '*.c' | sort))
+OBJS     := $(SRCS:%.c=$(BUILD)/%.o)
+UNIT_SRCS:= $(shell find tests/unit -name '*.c' | sort)
+UNIT_OBJS:= $(UNIT_SRCS:%.c=$(BUILD)/%.o)
+BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+FUZZ_SRCS  := $(wildcard fuzz/*.c)
+
+BIN      := $(BUILD)/switchboard
+LIB      := $(BUILD)/libswitchboard.a
+UNIT     := $(BUILD)/unit
+
+.PHONY: all deps test demo fuzz bench clean
+all: $(BIN) $(UNIT)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BIN): $(BUILD)/src/main.o $(LIB)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(UNIT): $(UNIT_OBJS) $(LIB)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/bench/%: bench/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+deps:
+	@scripts/deps.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@SANITIZE=$(SANITIZE) BUILD=$(BUILD) tests/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory $(BIN)
+	@BUILD=$(BUILD) demo/run.sh
+
+# libFuzzer needs clang; each fuzz/<name>.c becomes build/fuzz/<name>.
+fuzz:
+	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang \
+	  CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" \
+	  LDFLAGS="-fsanitize=address,undefined" build/fuzz/libswitchboard.a
+	@for f in $(FUZZ_SRCS); do n=$$(basename $$f .c); \
+	  echo "  FUZZ  build/fuzz/$$n"; \
+	  clang $(CPPFLAGS) -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined \
+	    $$f build/fuzz/libswitchboard.a $(LDLIBS) -o build/fuzz/$$n || exit 1; \
+	done
+
+bench: $(BIN) $(BENCH_BINS)
+
+clean:
+	rm -rf build
+
+-include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(BUILD)/src/main.d

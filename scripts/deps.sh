@@ -1,0 +1,25 @@
+#!/bin/sh
+# Install what switchboard needs to build, test, demo and benchmark on Debian 12.
+# Idempotent: packages already present are not touched, so a second run is a no-op.
+set -eu
+
+PKGS="build-essential clang pkg-config libre-dev libsqlite3-dev libssl-dev
+      sqlite3 sip-tester baresip-core python3 tshark kamailio
+      libclang-rt-14-dev procps iproute2"
+
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "deps.sh: missing packages:$missing (run as root to install)" >&2
+		exit 1
+	fi
+	echo "deps.sh: installing$missing" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi

@@ -1,0 +1,266 @@
+/*
+ * api.c — the route table and what every request goes through:
+ *
+ *   /api/v1/<res>[/<id>]  ->  open route?  ->  bearer token (401)
+ *     -> known path (404) -> method (405 + Allow) -> body type (415)
+ *     -> handler
+ *
+ * The token is compared in constant time and never logged; neither is
+ * the Authorization header.
+ */
+#include <string.h>
+#include <strings.h>
+#include <re.h>
+#include "util/crypto.h"
+#include "api/api.h"
+#include "api/api_int.h"
+
+enum { TOKEN_MAX = 512 };
+
+
+static void api_health(struct api_req *req)
+{
+	api_reply_json(req, 200, "{\"status\":\"ok\",\"version\":\""
+		       SWITCHBOARD_VERSION "\"}");
+}
+
+
+/* res NULL: any provisioning kind (agents, queues, trunks, routes) */
+static const struct route {
+	const char *res;
+	bool has_id;
+	const char *met;
+	api_handler_h *h;
+	bool open;                 /* no token needed */
+} routes[] = {
+	{"health", false, "GET",    api_health,      true},
+	{"calls",  false, "GET",    api_calls_list,  false},
+	{"calls",  true,  "GET",    api_call_get,    false},
+	{NULL,     false, "GET",    api_prov_list,   false},
+	{NULL,     false, "POST",   api_prov_create, false},
+	{NULL,     true,  "GET",    api_prov_get,    false},
+	{NULL,     true,  "PATCH",  api_prov_update, false},
+	{NULL,     true,  "DELETE", api_prov_delete, false},
+};
+
+
+static bool route_matches(const struct route *r, const struct api_req *req)
+{
+	enum prov_kind kind;
+
+	if (r->has_id != (req->id != NULL))
+		return false;
+
+	if (r->res)
+		return 0 == pl_strcmp(&req->res, r->res);
+
+	return 0 == prov_kind_parse(&kind, &req->res);
+}
+
+
+/* "/api/v1/<res>" or "/api/v1/<res>/<id>"; false for anything else */
+static bool parse_path(struct api_req *req)
+{
+	static const char prefix[] = "/api/v1/";
+	const struct pl *path = &req->msg->path;
+	struct pl rest, id;
+	const char *slash;
+
+	if (path->l <= sizeof(prefix) - 1 ||
+	    memcmp(path->p, prefix, sizeof(prefix) - 1))
+		return false;
+
+	rest.p = path->p + sizeof(prefix) - 1;
+	rest.l = path->l - (sizeof(prefix) - 1);
+
+	slash = pl_strchr(&rest, '/');
+	if (!slash) {
+		req->res = rest;
+		return true;
+	}
+
+	req->res.p = rest.p;
+	req->res.l = (size_t)(slash - rest.p);
+	id.p = slash + 1;
+	id.l = rest.l - req->res.l - 1;
+
+	if (!req->res.l || !id.l || pl_strchr(&id, '/'))
+		return false;
+
+	return 0 == api_pct_decode(&req->id, &id);
+}
+
+
+static bool authorized(const struct api *api, const struct http_msg *msg)
+{
+	const struct http_hdr *h = http_msg_hdr(msg, HTTP_HDR_AUTHORIZATION);
+	char tok[TOKEN_MAX];
+	struct pl v;
+
+	if (!h || h->val.l < 7 || strncasecmp(h->val.p, "Bearer ", 7))
+		return false;
+
+	v.p = h->val.p + 7;
+	v.l = h->val.l - 7;
+	while (v.l && v.p[0] == ' ') {
+		++v.p;
+		--v.l;
+	}
+	while (v.l && v.p[v.l - 1] == ' ')
+		--v.l;
+
+	if (!v.l || v.l >= sizeof(tok))
+		return false;
+
+	pl_strcpy(&v, tok, sizeof(tok));
+	return crypto_streq(tok, api->token);
+}
+
+
+static bool has_body(const struct pl *met)
+{
+	return 0 == pl_strcmp(met, "POST") || 0 == pl_strcmp(met, "PATCH");
+}
+
+
+static bool body_type_ok(const struct http_msg *msg)
+{
+	/* no Content-Type at all is taken as JSON */
+	if (!http_msg_hdr(msg, HTTP_HDR_CONTENT_TYPE))
+		return true;
+
+	return 0 == pl_strcasecmp(&msg->ctyp.type, "application") &&
+		0 == pl_strcasecmp(&msg->ctyp.subtype, "json");
+}
+
+
+static void reply_405(struct api_req *req, const struct route *const *match,
+		      size_t n)
+{
+	char allow[64] = "", hdr[96];
+	size_t len = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int r = re_snprintf(allow + len, sizeof(allow) - len, "%s%s",
+				    i ? ", " : "", match[i]->met);
+		if (r < 0)
+			break;
+		len += (size_t)r;
+	}
+
+	(void)re_snprintf(hdr, sizeof(hdr), "Allow: %s\r\n", allow);
+	api_reply_error_hdr(req, 405, hdr, "method_not_allowed", NULL,
+			    "%r is not allowed here; allowed: %s",
+			    &req->msg->met, allow);
+}
+
+
+static void dispatch(struct api_req *req)
+{
+	const struct route *match[ARRAY_SIZE(routes)];
+	const struct http_msg *msg = req->msg;
+	size_t n = 0;
+	bool open = false;
+
+	if (parse_path(req)) {
+		for (size_t i = 0; i < ARRAY_SIZE(routes); i++) {
+			if (route_matches(&routes[i], req)) {
+				match[n++] = &routes[i];
+				open |= routes[i].open;
+			}
+		}
+	}
+
+	if (!open && !authorized(req->api, msg)) {
+		api_reply_error_hdr(req, 401, "WWW-Authenticate: Bearer "
+				    "realm=\"switchboard\"\r\n",
+				    "unauthorized", NULL, "a valid bearer "
+				    "token is required (Authorization: "
+				    "Bearer <admin token>)");
+		return;
+	}
+
+	if (!n) {
+		api_reply_error(req, 404, "not_found", NULL, "no such path: "
+				"%r", &msg->path);
+		return;
+	}
+
+	for (size_t i = 0; i < n; i++) {
+		if (pl_strcmp(&msg->met, match[i]->met))
+			continue;
+
+		if (has_body(&msg->met) && !body_type_ok(msg)) {
+			api_reply_error(req, 415, "unsupported_media_type",
+					NULL, "the body must be "
+					"application/json");
+			return;
+		}
+
+		(void)prov_kind_parse(&req->kind, &req->res);
+		match[i]->h(req);
+		return;
+	}
+
+	reply_405(req, match, n);
+}
+
+
+static void request_handler(struct api_conn *conn, const struct http_msg *msg,
+			    const struct pl *body, void *arg)
+{
+	struct api_req req;
+
+	memset(&req, 0, sizeof(req));
+	req.api = arg;
+	req.conn = conn;
+	req.msg = msg;
+	req.body = *body;
+
+	dispatch(&req);
+
+	mem_deref(req.id);
+}
+
+
+static void destructor(void *arg)
+{
+	struct api *api = arg;
+
+	mem_deref(api->srv);
+	mem_deref(api->st);
+	if (api->token)
+		explicit_bzero(api->token, strlen(api->token));
+	mem_deref(api->token);
+}
+
+
+int api_alloc(struct api **apip, const struct sa *laddr, struct store *st,
+	      const char *admin_token)
+{
+	struct api *api;
+	int err;
+
+	if (!apip || !laddr || !st || !admin_token || !admin_token[0])
+		return EINVAL;
+
+	api = mem_zalloc(sizeof(*api), destructor);
+	if (!api)
+		return ENOMEM;
+
+	api->st = mem_ref(st);
+
+	err = str_dup(&api->token, admin_token);
+	if (err)
+		goto out;
+
+	err = api_srv_alloc(&api->srv, laddr, request_handler, api);
+
+ out:
+	if (err)
+		mem_deref(api);
+	else
+		*apip = api;
+
+	return err;
+}

@@ -1,0 +1,79 @@
+/*
+ * api_int.h — private to src/api.
+ *
+ *   server.c   HTTP/1.1 connections: framing, limits, writing replies
+ *   api.c      the route table, authentication, dispatch
+ *   reply.c    JSON bodies and error replies
+ *   provh.c    /api/v1/{agents,queues,trunks,routes}[/{id}]
+ *   calls.c    /api/v1/calls[/{id}]
+ */
+#ifndef SWITCHBOARD_API_INT_H
+#define SWITCHBOARD_API_INT_H
+
+#include <re.h>
+#include "prov/prov.h"
+
+enum {
+	API_BODY_MAX = 1024 * 1024,   /* 413 above */
+};
+
+struct api_srv;
+struct api_conn;
+struct store;
+
+struct api {
+	struct api_srv *srv;
+	struct store *st;
+	char *token;
+};
+
+/* One request as a handler sees it. Every handler replies exactly once. */
+struct api_req {
+	struct api *api;
+	struct api_conn *conn;
+	const struct http_msg *msg;
+	struct pl body;
+	struct pl res;             /* "agents", "calls", ... */
+	char *id;                  /* the URL-decoded {id}, or NULL */
+	enum prov_kind kind;       /* when res is a provisioning kind */
+};
+
+typedef void (api_handler_h)(struct api_req *req);
+
+/* server.c: the whole request (headers and at most API_BODY_MAX of body)
+ * has arrived. The handler must call api_conn_reply once. */
+typedef void (api_srv_req_h)(struct api_conn *conn,
+			     const struct http_msg *msg,
+			     const struct pl *body, void *arg);
+
+int  api_srv_alloc(struct api_srv **srvp, const struct sa *laddr,
+		   api_srv_req_h *reqh, void *arg);
+/* headers: extra header lines, each ending in CRLF, or NULL. body NULL:
+ * no body (Content-Length: 0, or none at all for 204). */
+int  api_conn_reply(struct api_conn *conn, uint16_t scode,
+		    const char *headers, const char *body, size_t len);
+
+/* reply.c */
+const char *api_reason(uint16_t scode);
+int  api_error_json(char **out, const char *code, const char *field,
+		    const char *message);
+void api_reply_json(struct api_req *req, uint16_t scode, const char *json);
+void api_reply_error(struct api_req *req, uint16_t scode, const char *code,
+		     const char *field, const char *fmt, ...);
+void api_reply_error_hdr(struct api_req *req, uint16_t scode,
+			 const char *headers, const char *code,
+			 const char *field, const char *fmt, ...);
+void api_reply_prov(struct api_req *req, int err, uint16_t scode,
+		    const char *json, const struct prov_error *perr);
+int  api_pct_decode(char **out, const struct pl *in);
+
+/* handlers */
+void api_prov_list(struct api_req *req);
+void api_prov_create(struct api_req *req);
+void api_prov_get(struct api_req *req);
+void api_prov_update(struct api_req *req);
+void api_prov_delete(struct api_req *req);
+void api_calls_list(struct api_req *req);
+void api_call_get(struct api_req *req);
+
+#endif

@@ -1,0 +1,167 @@
+/*
+ * reply.c — JSON replies: {"error":{"code","message","field"?}} for
+ * every error, whoever found it (framing, routing, provisioning, store).
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <string.h>
+#include <re.h>
+#include "util/jsonstr.h"
+#include "api/api_int.h"
+
+static const struct {
+	uint16_t scode;
+	const char *reason;
+} reasons[] = {
+	{100, "Continue"},
+	{200, "OK"},
+	{201, "Created"},
+	{204, "No Content"},
+	{400, "Bad Request"},
+	{401, "Unauthorized"},
+	{404, "Not Found"},
+	{405, "Method Not Allowed"},
+	{409, "Conflict"},
+	{411, "Length Required"},
+	{413, "Content Too Large"},
+	{415, "Unsupported Media Type"},
+	{431, "Request Header Fields Too Large"},
+	{500, "Internal Server Error"},
+};
+
+
+const char *api_reason(uint16_t scode)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(reasons); i++) {
+		if (reasons[i].scode == scode)
+			return reasons[i].reason;
+	}
+
+	return scode < 500 ? "Bad Request" : "Internal Server Error";
+}
+
+
+int api_error_json(char **out, const char *code, const char *field,
+		   const char *message)
+{
+	if (field && field[0])
+		return re_sdprintf(out, "{\"error\":{\"code\":%H,\"message\":"
+				   "%H,\"field\":%H}}", jsonstr_print, code,
+				   jsonstr_print, message, jsonstr_print,
+				   field);
+
+	return re_sdprintf(out, "{\"error\":{\"code\":%H,\"message\":%H}}",
+			   jsonstr_print, code, jsonstr_print, message);
+}
+
+
+void api_reply_json(struct api_req *req, uint16_t scode, const char *json)
+{
+	(void)api_conn_reply(req->conn, scode, NULL, json,
+			     json ? strlen(json) : 0);
+}
+
+
+static void verror(struct api_req *req, uint16_t scode, const char *hdrs,
+		   const char *code, const char *field, const char *fmt,
+		   va_list ap)
+{
+	char msg[512];
+	char *body = NULL;
+
+	(void)re_vsnprintf(msg, sizeof(msg), fmt, ap);
+
+	if (api_error_json(&body, code, field, msg)) {
+		(void)api_conn_reply(req->conn, 500, NULL, NULL, 0);
+		return;
+	}
+
+	(void)api_conn_reply(req->conn, scode, hdrs, body, strlen(body));
+	mem_deref(body);
+}
+
+
+void api_reply_error(struct api_req *req, uint16_t scode, const char *code,
+		     const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verror(req, scode, NULL, code, field, fmt, ap);
+	va_end(ap);
+}
+
+
+void api_reply_error_hdr(struct api_req *req, uint16_t scode,
+			 const char *headers, const char *code,
+			 const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verror(req, scode, headers, code, field, fmt, ap);
+	va_end(ap);
+}
+
+
+/* The answer to a prov_* call: its JSON with scode on success, its error
+ * (which says the status) otherwise. */
+void api_reply_prov(struct api_req *req, int err, uint16_t scode,
+		    const char *json, const struct prov_error *perr)
+{
+	if (!err) {
+		if (json)
+			api_reply_json(req, scode, json);
+		else
+			(void)api_conn_reply(req->conn, scode, NULL, NULL, 0);
+		return;
+	}
+
+	if (!perr->status) {
+		api_reply_error(req, 500, "internal", NULL, "internal error "
+				"(%m)", err);
+		return;
+	}
+
+	api_reply_error(req, perr->status, perr->code, perr->field, "%s",
+			perr->message);
+}
+
+
+/* %XX sequences decoded; a bad escape or a NUL is an error. */
+int api_pct_decode(char **out, const struct pl *in)
+{
+	char *s;
+	size_t n = 0;
+
+	s = mem_alloc(in->l + 1, NULL);
+	if (!s)
+		return ENOMEM;
+
+	for (size_t i = 0; i < in->l; i++) {
+		char c = in->p[i];
+
+		if (c == '%') {
+			if (i + 2 >= in->l)
+				goto bad;
+			if (!isxdigit((unsigned char)in->p[i + 1]) ||
+			    !isxdigit((unsigned char)in->p[i + 2]))
+				goto bad;
+			c = (char)(ch_hex(in->p[i + 1]) << 4 |
+				   ch_hex(in->p[i + 2]));
+			i += 2;
+			if (!c)
+				goto bad;
+		}
+
+		s[n++] = c;
+	}
+
+	s[n] = '\0';
+	*out = s;
+	return 0;
+
+ bad:
+	mem_deref(s);
+	return EINVAL;
+}

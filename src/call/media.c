@@ -1,0 +1,166 @@
+/*
+ * media.c — SDP between a call's two legs and its relay.
+ *
+ * Each side only ever sees the relay's address for that side. The formats
+ * pass through in the caller's payload-type numbering (the relay does not
+ * transcode), narrowed to what both parties accepted. A re-INVITE from
+ * one side (hold, resume, a new address) is answered at once from what
+ * that side already agreed to, and its direction is passed on to the
+ * other side in a re-INVITE of our own, so hold works end to end and the
+ * relay follows any address change.
+ */
+#include <string.h>
+#include <re.h>
+#include "log.h"
+#include "call/internal.h"
+
+#define LOG_MODULE "call"
+
+
+static struct sipd_leg *side_leg(const struct call *call, enum media_side s)
+{
+	return s == MEDIA_A ? call->a : call->b;
+}
+
+
+static int encode(struct call *call, enum media_side side, struct mbuf **mb)
+{
+	return media_sdp_encode(mb, &call->local[side],
+				media_relay_addr(call->relay, side),
+				call->sess_id, ++call->version[side]);
+}
+
+
+static bool has_audio_codec(const struct media_sdp *s)
+{
+	for (size_t i = 0; i < s->nfmt; i++) {
+		if (s->fmt[i].codec != MEDIA_TELEPHONE_EVENT)
+			return true;
+	}
+
+	return false;
+}
+
+
+int call_media_offer_agent(struct call *call, struct mbuf **sdp)
+{
+	/* The agent gets the caller's audio formats only: no declined
+	 * streams in a fresh offer. */
+	call->local[MEDIA_B] = call->offer_a;
+	call->local[MEDIA_B].nmline = 0;
+	call->local[MEDIA_B].audio_idx = 0;
+	call->version[MEDIA_B] = 0;
+
+	return encode(call, MEDIA_B, sdp);
+}
+
+
+int call_media_agent_answered(struct call *call, const struct mbuf *sdp,
+			      struct mbuf **answer_a)
+{
+	struct media_sdp ans;
+	int err;
+
+	if (!sdp)
+		return EPROTO;
+
+	err = media_sdp_parse(&ans, sdp);
+	if (err)
+		return err;
+
+	media_sdp_intersect(&call->local[MEDIA_A], &call->offer_a, &ans);
+	if (!has_audio_codec(&call->local[MEDIA_A]))
+		return ENOTSUP;
+
+	media_sdp_intersect(&call->local[MEDIA_B], &call->local[MEDIA_B],
+			    &ans);
+	call->local[MEDIA_B].dir = media_dir_reverse(ans.dir);
+	media_relay_set_remote(call->relay, MEDIA_B, &ans.addr);
+	media_relay_set_remote(call->relay, MEDIA_A, &call->offer_a.addr);
+
+	return encode(call, MEDIA_A, answer_a);
+}
+
+
+void call_media_offer(struct call *call, enum media_side side,
+		      const struct sipd_leg_ev *ev)
+{
+	struct sipd_leg *leg = side_leg(call, side);
+	const enum media_side other = !side;
+	struct media_sdp offer, ans;
+	struct mbuf *mb = NULL;
+	int err;
+
+	if (call->state != CALL_ANSWERED) {
+		(void)sipd_leg_answer_offer(leg, 488, NULL);
+		return;
+	}
+
+	/* No offer in the re-INVITE: ours goes in the 200, unchanged. */
+	if (!ev->sdp) {
+		if (!encode(call, side, &mb))
+			(void)sipd_leg_answer_offer(leg, 200, mb);
+		mem_deref(mb);
+		return;
+	}
+
+	err = media_sdp_parse(&offer, ev->sdp);
+	if (!err) {
+		media_sdp_intersect(&ans, &offer, &call->local[side]);
+		if (!has_audio_codec(&ans))
+			err = ENOTSUP;
+	}
+	if (err) {
+		log_info("call %s: re-INVITE refused: %m", call->id, err);
+		(void)sipd_leg_answer_offer(leg, 488, NULL);
+		return;
+	}
+
+	ans.dir = media_dir_reverse(offer.dir);
+	call->local[side] = ans;
+	media_relay_set_remote(call->relay, side, &offer.addr);
+
+	err = encode(call, side, &mb);
+	if (!err)
+		err = sipd_leg_answer_offer(leg, 200, mb);
+	mb = mem_deref(mb);
+
+	log_info("call %s: %s side is now %s", call->id,
+		 side == MEDIA_A ? "caller" : "agent",
+		 media_dir_name(offer.dir));
+
+	/* Pass the direction on: hold one side, hold the other. */
+	if (call->local[other].dir == offer.dir || call->reoffer_pending[other])
+		return;
+
+	call->local[other].dir = offer.dir;
+	err = encode(call, other, &mb);
+	if (!err)
+		err = sipd_leg_reoffer(side_leg(call, other), mb);
+	mem_deref(mb);
+
+	if (!err)
+		call->reoffer_pending[other] = true;
+	else
+		log_warn("call %s: cannot re-INVITE the %s: %m", call->id,
+			 other == MEDIA_A ? "caller" : "agent", err);
+}
+
+
+void call_media_reoffer_answered(struct call *call, enum media_side side,
+				 const struct sipd_leg_ev *ev)
+{
+	struct media_sdp ans;
+
+	call->reoffer_pending[side] = false;
+
+	if (ev->type == SIPD_LEG_REOFFER_FAILED) {
+		/* RFC 3261 14.1: 481 and 408 end the dialog */
+		if (ev->scode == 481 || ev->scode == 408)
+			call_end(call, "error", "system", 0);
+		return;
+	}
+
+	if (ev->sdp && !media_sdp_parse(&ans, ev->sdp))
+		media_relay_set_remote(call->relay, side, &ans.addr);
+}

@@ -1,0 +1,150 @@
+/*
+ * record.c — call records: built from the call, saved in batches.
+ *
+ * A call's record changes a few times (arrived, offered, answered,
+ * ended). Instead of a database commit per change, a touched call joins
+ * a dirty list (holding a reference, so an ended call outlives its end
+ * until saved) and the list is written in one transaction per
+ * FLUSH_MS. Shutdown flushes at once.
+ */
+#include <string.h>
+#include <re.h>
+#include "log.h"
+#include "store/store.h"
+#include "call/internal.h"
+
+#define LOG_MODULE "call"
+
+enum { FLUSH_MS = 50 };
+
+
+struct call_leg *call_leg_add(struct call *call, const char *role,
+			      const char *agent, const char *uri)
+{
+	struct call_leg *l;
+
+	/* A call that went round many agents keeps its latest attempts. */
+	if (call->nlegs == CALL_LEGS_MAX) {
+		mem_deref(call->legs[1].agent);
+		mem_deref(call->legs[1].uri);
+		memmove(&call->legs[1], &call->legs[2],
+			(CALL_LEGS_MAX - 2) * sizeof(call->legs[0]));
+		--call->nlegs;
+	}
+
+	l = &call->legs[call->nlegs++];
+	memset(l, 0, sizeof(*l));
+	l->role = role;
+	l->started = call_wallclock();
+	(void)str_dup(&l->agent, agent);
+	(void)str_dup(&l->uri, uri);
+
+	return l;
+}
+
+
+static int save(struct call *call)
+{
+	struct store_leg legs[CALL_LEGS_MAX];
+	struct store_call c;
+
+	for (size_t i = 0; i < call->nlegs; i++) {
+		const struct call_leg *l = &call->legs[i];
+
+		legs[i] = (struct store_leg){
+			.role = l->role,
+			.agent = l->agent,
+			.uri = l->uri,
+			.final_code = l->final_code,
+			.started = l->started,
+			.answered = l->answered,
+			.ended = l->ended,
+			.rtp_in = l->rtp_in,
+			.rtp_out = l->rtp_out,
+		};
+	}
+
+	if (call->state != CALL_ENDED && call->relay && call->nlegs) {
+		media_relay_stats(call->relay, MEDIA_A, &legs[0].rtp_in,
+				  &legs[0].rtp_out);
+	}
+
+	c = (struct store_call){
+		.id = call->id,
+		.from = call->from,
+		.from_number = call->from_number,
+		.to = call->to,
+		.trunk = call->trunk,
+		.queue = call->queue,
+		.agent = call->agent,
+		.arrived = call->arrived,
+		.offered = call->offered,
+		.answered = call->answered,
+		.ended = call->ended,
+		.end_reason = call->end_reason,
+		.hangup_by = call->hangup_by,
+		.caller_code = call->caller_code,
+		.legs = legs,
+		.nlegs = call->nlegs,
+	};
+
+	return store_call_save(cs.store, &c);
+}
+
+
+void call_record_flush(void)
+{
+	struct le *le;
+	int err;
+
+	wtimer_cancel(&cs.flush_tmr);
+
+	if (list_isempty(&cs.dirty))
+		return;
+
+	err = store_begin(cs.store);
+
+	for (le = cs.dirty.head; le && !err; le = le->next)
+		err = save(le->data);
+
+	if (!err)
+		err = store_commit(cs.store);
+	else
+		(void)store_rollback(cs.store);
+
+	if (err)
+		log_error("saving %u call record(s) failed: %m",
+			  list_count(&cs.dirty), err);
+
+	while ((le = cs.dirty.head)) {
+		struct call *call = le->data;
+
+		list_unlink(le);
+		mem_deref(call);
+	}
+}
+
+
+static void flush_handler(void *arg)
+{
+	(void)arg;
+	call_record_flush();
+}
+
+
+void call_record_touch(struct call *call)
+{
+	if (list_contains(&cs.dirty, &call->le_dirty))
+		return;
+
+	list_append(&cs.dirty, &call->le_dirty, mem_ref(call));
+
+	if (!wtimer_isrunning(&cs.flush_tmr))
+		wtimer_start(&cs.flush_tmr, FLUSH_MS, flush_handler, NULL);
+}
+
+
+void call_record_close(void)
+{
+	call_record_flush();
+}

@@ -1,0 +1,118 @@
+/*
+ * store.h — everything switchboard must not forget: provisioned objects,
+ * SIP registrations and call records. SQLite (WAL) is the default backend;
+ * the interface is what other modules see, so another backend can follow.
+ *
+ * All functions run on the event-loop thread and return 0 or an errno:
+ * ENOENT for a missing row, EEXIST for a duplicate key, EIO for a
+ * database error (logged with SQLite's message). Strings returned through
+ * char ** are allocated with mem_alloc and released with mem_deref.
+ * Times are Unix epoch milliseconds; 0 means "not (yet)".
+ */
+#ifndef SWITCHBOARD_STORE_H
+#define SWITCHBOARD_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+/* Opens (creating if needed) the database, switches to WAL, applies the
+ * numbered schema migrations in order inside transactions and records
+ * each in the schema_version table. mem_deref(st) closes it. */
+int store_open(struct store **stp, const char *path);
+int store_schema_version(struct store *st, int *version);
+
+/* Transactions group many writes into one commit (used for batches). */
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+int store_rollback(struct store *st);
+
+/* --- Provisioned objects -------------------------------------------------
+ * kind is "agents", "queues", "trunks" or "routes"; id is the object's key
+ * (a route's number); doc is its canonical JSON text, secrets already
+ * hashed. Order of foreach is by id. */
+typedef int (store_obj_h)(const char *id, const char *doc, void *arg);
+
+int store_obj_put(struct store *st, const char *kind, const char *id,
+		  const char *doc);
+int store_obj_get(struct store *st, const char *kind, const char *id,
+		  char **doc);
+int store_obj_delete(struct store *st, const char *kind, const char *id);
+int store_obj_foreach(struct store *st, const char *kind, store_obj_h *h,
+		      void *arg);
+
+/* --- Registrations (the location service) ---------------------------------
+ * One row per (agent, contact). dst is where requests for that contact go
+ * ("127.0.0.1:5070"), tp the transport name ("udp", "tcp"). */
+struct store_binding {
+	const char *agent;
+	const char *contact;       /* Contact URI as registered */
+	const char *dst;
+	const char *tp;
+	const char *callid;
+	uint32_t cseq;
+	uint64_t registered;       /* when last refreshed */
+	uint64_t expires;          /* absolute */
+	const char *user_agent;
+};
+
+typedef int (store_binding_h)(const struct store_binding *b, void *arg);
+
+int store_binding_put(struct store *st, const struct store_binding *b);
+int store_binding_delete(struct store *st, const char *agent,
+			 const char *contact);
+int store_binding_delete_agent(struct store *st, const char *agent);
+int store_binding_foreach(struct store *st, store_binding_h *h, void *arg);
+
+/* --- Call records ----------------------------------------------------------
+ * A call is saved (inserted or replaced, legs included) whenever its state
+ * changes. The JSON shape returned by store_call_json / store_calls_json
+ * is the public contract of GET /api/v1/calls; see docs/API.md. */
+struct store_leg {
+	const char *role;          /* "caller" or "agent" */
+	const char *agent;         /* agent id, or NULL for the caller */
+	const char *uri;           /* the party's SIP URI */
+	uint16_t final_code;       /* final SIP status of its INVITE, 0 none */
+	uint64_t started, answered, ended;
+	uint64_t rtp_in, rtp_out;  /* packets relayed from / to this party */
+};
+
+struct store_call {
+	const char *id;
+	const char *from;          /* caller's URI (From) */
+	const char *from_number;   /* user part of From, or NULL */
+	const char *to;            /* dialled number (Request-URI user) */
+	const char *trunk;
+	const char *queue;         /* NULL when no route matched */
+	const char *agent;         /* agent who answered, or NULL */
+	uint64_t arrived, offered, answered, ended;
+	const char *end_reason;    /* NULL while live; see docs/API.md */
+	const char *hangup_by;     /* "caller", "agent", "system" or NULL */
+	uint16_t caller_code;      /* final status sent to the caller, 0 none */
+	const struct store_leg *legs;
+	size_t nlegs;
+};
+
+struct store_call_filter {
+	uint64_t since;            /* arrived >= since; 0 = any */
+	const char *queue;         /* NULL = any */
+	const char *agent;         /* NULL = any */
+	uint32_t limit;            /* 0 = default (100); newest first */
+};
+
+int store_call_save(struct store *st, const struct store_call *c);
+int store_call_json(struct store *st, const char *id, char **json);
+int store_calls_json(struct store *st, const struct store_call_filter *f,
+		     char **json);
+/* At start-up: calls a crash left without an end get ended = now and
+ * end_reason = reason. Returns the number closed through *n. */
+int store_calls_close_open(struct store *st, uint64_t now,
+			   const char *reason, unsigned *n);
+
+/* --- Small key/value settings (e.g. a generated secret) --------------------*/
+int store_meta_get(struct store *st, const char *key, char **value);
+int store_meta_put(struct store *st, const char *key, const char *value);
+
+#endif

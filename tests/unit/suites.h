@@ -1,0 +1,23 @@
+/* suites.h — every unit suite, in run order. Add yours here. */
+#ifndef SWITCHBOARD_SUITES_H
+#define SWITCHBOARD_SUITES_H
+
+#include "unit.h"
+
+extern const struct unit_suite wheel_suite;
+extern const struct unit_suite crypto_suite;
+extern const struct unit_suite store_suite;
+extern const struct unit_suite prov_suite;
+extern const struct unit_suite sdp_suite;
+extern const struct unit_suite routing_suite;
+
+static const struct unit_suite *const unit_suites[] = {
+	&wheel_suite,
+	&crypto_suite,
+	&store_suite,
+	&prov_suite,
+	&sdp_suite,
+	&routing_suite,
+};
+
+#endif

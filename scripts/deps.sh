@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="build-essential clang pkg-config libre-dev libsqlite3-dev libssl-dev
-      sqlite3 sip-tester baresip-core python3 tshark kamailio
+      sqlite3 sip-tester baresip-core python3 kamailio
       libclang-rt-14-dev procps iproute2"
 
 missing=""

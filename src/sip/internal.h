@@ -64,6 +64,15 @@ bool msg_has_body(const struct sip_msg *msg);
 int  msg_print_body(struct re_printf *pf, void *body);  /* %H, mbuf */
 extern const char *const msg_allow;
 
+struct msg_ack_args {
+	struct pl ruri, route, from, to, callid;
+	enum sip_transp tp;
+	const char *branch;
+	uint32_t cseq;
+};
+
+int  msg_ack(struct mbuf **mbp, const struct msg_ack_args *a);
+
 /* --- txn.c: server transactions ---
  * A server transaction is created for every new request but ACK and
  * CANCEL and lives in ht_stx until it terminates; the TU gets a borrowed

@@ -194,6 +194,8 @@ static int send_request(struct sipd_leg *leg, struct ctx **ctp,
 
 static int send_ack(struct sipd_leg *leg, uint32_t cseq)
 {
+	struct msg_ack_args a = {.tp = leg->tp, .cseq = cseq};
+	struct mbuf *mb = NULL;
 	char branch[24];
 	int err;
 
@@ -201,39 +203,26 @@ static int send_ack(struct sipd_leg *leg, uint32_t cseq)
 		return sipd_send(leg->tp, &leg->dst, leg->ack);
 
 	msg_rand_branch(branch, sizeof(branch));
+	a.branch = branch;
+	pl_set_str(&a.ruri, leg->rtarget);
+	pl_set_str(&a.route, leg->route ? leg->route : "");
+	pl_set_str(&a.from, leg->lhdr);
+	pl_set_str(&a.to, leg->rhdr);
+	pl_set_str(&a.callid, leg->callid);
 
-	{
-		struct mbuf *mb = mbuf_alloc(512);
+	err = msg_ack(&mb, &a);
+	if (err)
+		return err;
 
-		if (!mb)
-			return ENOMEM;
+	err = sipd_send(leg->tp, &leg->dst, mb);
 
-		err = mbuf_printf(mb,
-				  "ACK %s SIP/2.0\r\n"
-				  "Via: SIP/2.0/%s %s;branch=%s;rport\r\n"
-				  "Max-Forwards: 70\r\n"
-				  "%s"
-				  "From: %s\r\n"
-				  "To: %s\r\n"
-				  "Call-ID: %s\r\n"
-				  "CSeq: %u ACK\r\n"
-				  "Content-Length: 0\r\n\r\n",
-				  leg->rtarget, sip_transp_name(leg->tp),
-				  sipd.host, branch,
-				  leg->route ? leg->route : "", leg->lhdr,
-				  leg->rhdr, leg->callid, cseq);
-		if (!err) {
-			mb->pos = 0;
-			err = sipd_send(leg->tp, &leg->dst, mb);
-		}
-
-		if (cseq == leg->inv_cseq) {
-			mem_deref(leg->ack);
-			leg->ack = mb;
-		}
-		else {
-			mem_deref(mb);
-		}
+	/* the dialog's ACK is kept to answer repeats of the 2xx */
+	if (cseq == leg->inv_cseq) {
+		mem_deref(leg->ack);
+		leg->ack = mb;
+	}
+	else {
+		mem_deref(mb);
 	}
 
 	return err;
@@ -330,8 +319,9 @@ int leg_incoming(struct sipd_leg **legp, struct stx *st,
 }
 
 
-int sipd_leg_progress(struct sipd_leg *leg, uint16_t scode,
-		      const char *reason, const struct mbuf *sdp)
+/* Answers the caller's INVITE with our Contact (and SDP, if any). */
+static int reply_invite(struct sipd_leg *leg, uint16_t scode,
+			const char *reason, const struct mbuf *sdp)
 {
 	char *hdrs = NULL;
 	int err;
@@ -349,18 +339,17 @@ int sipd_leg_progress(struct sipd_leg *leg, uint16_t scode,
 }
 
 
+int sipd_leg_progress(struct sipd_leg *leg, uint16_t scode,
+		      const char *reason, const struct mbuf *sdp)
+{
+	return reply_invite(leg, scode, reason, sdp);
+}
+
+
 int sipd_leg_answer(struct sipd_leg *leg, const struct mbuf *sdp)
 {
-	char *hdrs = NULL;
-	int err;
+	int err = reply_invite(leg, 200, "OK", sdp);
 
-	if (!leg || !leg->incoming || leg->state != LEG_EARLY || leg->hungup)
-		return EINVAL;
-
-	err = re_sdprintf(&hdrs, "%H", contact_hdr, leg);
-	if (!err)
-		err = stx_reply(leg->inv_st, 200, "OK", leg->ltag, hdrs, sdp);
-	mem_deref(hdrs);
 	if (err)
 		return err;
 
@@ -520,7 +509,7 @@ void leg_orphan_resp(int err, const struct sip_msg *msg, void *arg)
 	const struct sip_hdr *from, *to, *contact;
 	struct sip_addr caddr;
 	struct sa dst;
-	struct mbuf *mb;
+	struct mbuf *mb = NULL;
 	char branch[24];
 	(void)arg;
 
@@ -537,22 +526,21 @@ void leg_orphan_resp(int err, const struct sip_msg *msg, void *arg)
 	(void)target_resolve(&dst, &caddr.uri, &msg->src, msg->tp);
 
 	msg_rand_branch(branch, sizeof(branch));
-	mb = mbuf_alloc(512);
-	if (!mb)
-		return;
+	{
+		const struct msg_ack_args a = {
+			.ruri = caddr.auri,
+			.from = from->val,
+			.to = to->val,
+			.callid = msg->callid,
+			.tp = msg->tp,
+			.branch = branch,
+			.cseq = msg->cseq.num,
+		};
 
-	if (!mbuf_printf(mb, "ACK %r SIP/2.0\r\n"
-			 "Via: SIP/2.0/%s %s;branch=%s;rport\r\n"
-			 "Max-Forwards: 70\r\n"
-			 "From: %r\r\nTo: %r\r\nCall-ID: %r\r\n"
-			 "CSeq: %u ACK\r\nContent-Length: 0\r\n\r\n",
-			 &caddr.auri, sip_transp_name(msg->tp), sipd.host,
-			 branch, &from->val, &to->val, &msg->callid,
-			 msg->cseq.num)) {
-		mb->pos = 0;
-		(void)sipd_send(msg->tp, &dst, mb);
+		if (!msg_ack(&mb, &a))
+			(void)sipd_send(msg->tp, &dst, mb);
+		mem_deref(mb);
 	}
-	mem_deref(mb);
 
 	{
 		char ruri[256], f[512], t[512], callid[256];

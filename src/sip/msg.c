@@ -166,3 +166,37 @@ int msg_response(struct mbuf **mbp, const struct sip_msg *req,
 	*mbp = mb;
 	return 0;
 }
+
+
+/* An ACK (RFC 3261 sections 17.1.1.3 and 13.2.2.4): for a non-2xx it
+ * reuses the INVITE's branch, for a 2xx it is a new request of the
+ * dialog. route may be empty. */
+int msg_ack(struct mbuf **mbp, const struct msg_ack_args *a)
+{
+	struct mbuf *mb = mbuf_alloc(512);
+	int err;
+
+	if (!mb)
+		return ENOMEM;
+
+	err = mbuf_printf(mb,
+			  "ACK %r SIP/2.0\r\n"
+			  "Via: SIP/2.0/%s %s;branch=%s;rport\r\n"
+			  "Max-Forwards: 70\r\n"
+			  "%r"
+			  "From: %r\r\n"
+			  "To: %r\r\n"
+			  "Call-ID: %r\r\n"
+			  "CSeq: %u ACK\r\n"
+			  "Content-Length: 0\r\n\r\n",
+			  &a->ruri, sip_transp_name(a->tp), sipd.host, a->branch,
+			  &a->route, &a->from, &a->to, &a->callid, a->cseq);
+	if (err) {
+		mem_deref(mb);
+		return err;
+	}
+
+	mb->pos = 0;
+	*mbp = mb;
+	return 0;
+}

@@ -672,32 +672,24 @@ void ctx_detach(struct ctx *ct, ctx_resp_h *resph, void *arg)
 static int send_ack(struct ctx *ct, const struct sip_msg *resp)
 {
 	const struct sip_hdr *to = sip_msg_hdr(resp, SIP_HDR_TO);
-	struct mbuf *mb;
 	int err;
 
 	if (!ct->ack) {
-		mb = mbuf_alloc(512);
-		if (!mb)
-			return ENOMEM;
+		struct msg_ack_args a = {
+			.tp = ct->tp,
+			.branch = ct->branch,
+			.cseq = ct->cseq,
+		};
 
-		err = mbuf_printf(mb,
-				  "ACK %s SIP/2.0\r\n"
-				  "Via: SIP/2.0/%s %s;branch=%s;rport\r\n"
-				  "Max-Forwards: 70\r\n"
-				  "From: %s\r\n"
-				  "To: %r\r\n"
-				  "Call-ID: %s\r\n"
-				  "CSeq: %u ACK\r\n"
-				  "Content-Length: 0\r\n\r\n",
-				  ct->ruri, sip_transp_name(ct->tp), sipd.host,
-				  ct->branch, ct->from, to ? &to->val : NULL,
-				  ct->callid, ct->cseq);
-		if (err) {
-			mem_deref(mb);
+		pl_set_str(&a.ruri, ct->ruri);
+		pl_set_str(&a.from, ct->from);
+		pl_set_str(&a.callid, ct->callid);
+		if (to)
+			a.to = to->val;
+
+		err = msg_ack(&ct->ack, &a);
+		if (err)
 			return err;
-		}
-		mb->pos = 0;
-		ct->ack = mb;
 	}
 
 	return sipd_send(ct->tp, &ct->dst, ct->ack);

@@ -120,9 +120,14 @@ class Switchboard:
         self.start()
         return rc
 
-    def close(self):
+    def close(self, check_exit=True):
+        """Stop and clean up. A non-zero exit status (a crash, or a
+        sanitizer's report under SANITIZE=1) fails the test."""
         try:
-            self.stop()
+            rc = self.stop()
+            if check_exit and rc not in (0, None):
+                raise AssertionError("switchboard exited with %d:\n%s" %
+                                     (rc, self.logtext()[-4000:]))
         finally:
             if self.own_dir and not os.environ.get("SBTEST_KEEP"):
                 shutil.rmtree(self.dir, ignore_errors=True)
@@ -130,8 +135,9 @@ class Switchboard:
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
-        self.close()
+    def __exit__(self, exc_type, *exc):
+        # don't hide the test's own failure behind the exit status
+        self.close(check_exit=exc_type is None)
 
     # -- HTTP -------------------------------------------------------------
     def api(self, method, path, body=None, token=ADMIN_TOKEN, raw=None,
@@ -213,6 +219,7 @@ SCENARIO_KEYS = {
     "agent.xml": {"ring_ms": "100"},
     "agent_hangs_up.xml": {"ring_ms": "100", "talk_ms": "1000"},
     "agent_hold.xml": {"ring_ms": "100", "talk_ms": "500"},
+    "agent_moves_media.xml": {"ring_ms": "100", "talk_ms": "1500"},
     "agent_busy.xml": {},
     "agent_noanswer.xml": {},
 }

@@ -301,6 +301,28 @@ def test_hold_reinvite_passes_through():
         check(rec["hangup_by"] == "agent", rec)
 
 
+def test_media_follows_a_reinvite_to_a_new_port():
+    with Switchboard(PROVISION) as sb:
+        mp_agent = free_media_port()
+        with SippAgent("agent_moves_media.xml", calls=1,
+                       media_port=mp_agent,
+                       keys={"new_port": mp_agent + 2,
+                             "talk_ms": 2000}) as phone:
+            register(sb, "alice", phone.port)
+            mp = free_media_port()
+            with RtpCapture(ports=[mp, mp_agent, mp_agent + 2]) as cap:
+                cp = call(sb, "caller_hears_bye.xml", media_port=mp)
+            check(cp.returncode == 0, cp.stdout[-3000:])
+            check(phone.wait(10) == 0, phone.output())
+        old = cap.count(dst_port=mp_agent)
+        new = cap.count(dst_port=mp_agent + 2)
+        # 2 s on the first port, then the rest of the 5 s tone on the new
+        check(old >= 50 and new >= 50, "old", old, "new", new,
+              cap.summary())
+        # and the echo from the new port reaches the caller
+        check(cap.count(dst_port=mp) >= old + new - 10, cap.summary())
+
+
 def test_dtmf_events_pass_through():
     with Switchboard(PROVISION) as sb, \
             SippAgent("agent.xml", calls=1) as phone:

@@ -206,8 +206,8 @@ static void dispatch(struct api_req *req)
 }
 
 
-static void request_handler(struct api_conn *conn, const struct http_msg *msg,
-			    const struct pl *body, void *arg)
+void api_request(struct api_conn *conn, const struct http_msg *msg,
+		 const struct pl *body, void *arg)
 {
 	struct api_req req;
 
@@ -254,7 +254,7 @@ int api_alloc(struct api **apip, const struct sa *laddr, struct store *st,
 	if (err)
 		goto out;
 
-	err = api_srv_alloc(&api->srv, laddr, request_handler, api);
+	err = api_srv_alloc(&api->srv, laddr, api_request, api);
 
  out:
 	if (err)

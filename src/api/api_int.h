@@ -1,7 +1,8 @@
 /*
  * api_int.h — private to src/api.
  *
- *   server.c   HTTP/1.1 connections: framing, limits, writing replies
+ *   conn.c     HTTP/1.1 framing of one connection's bytes: limits, replies
+ *   server.c   the TCP side: accepting, sending, idle and closing
  *   api.c      the route table, authentication, dispatch
  *   reply.c    JSON bodies and error replies
  *   provh.c    /api/v1/{agents,queues,trunks,routes}[/{id}]
@@ -40,18 +41,36 @@ struct api_req {
 
 typedef void (api_handler_h)(struct api_req *req);
 
-/* server.c: the whole request (headers and at most API_BODY_MAX of body)
- * has arrived. The handler must call api_conn_reply once. */
+/* The whole request (headers and at most API_BODY_MAX of body) has
+ * arrived. The handler must call api_conn_reply once. */
 typedef void (api_srv_req_h)(struct api_conn *conn,
 			     const struct http_msg *msg,
 			     const struct pl *body, void *arg);
 
+/* server.c: listens on laddr; every connection's requests go to reqh. */
 int  api_srv_alloc(struct api_srv **srvp, const struct sa *laddr,
 		   api_srv_req_h *reqh, void *arg);
+
+/* conn.c: one connection's framing, whatever carries its bytes. Bytes in
+ * through api_conn_recv (ENOMEM: drop the connection); each complete
+ * request to reqh; each reply out through sendh as one buffer, which
+ * sendh must send or copy. An error from sendh closes the connection.
+ * api_conn_done: a closing reply went out and nothing more will be read,
+ * so close the transport once the replies are sent. */
+typedef int (api_conn_send_h)(struct mbuf *mb, void *arg);
+
+int  api_conn_alloc(struct api_conn **connp, api_conn_send_h *sendh,
+		    api_srv_req_h *reqh, void *arg);
+int  api_conn_recv(struct api_conn *conn, const uint8_t *buf, size_t len);
+bool api_conn_done(const struct api_conn *conn);
 /* headers: extra header lines, each ending in CRLF, or NULL. body NULL:
  * no body (Content-Length: 0, or none at all for 204). */
 int  api_conn_reply(struct api_conn *conn, uint16_t scode,
 		    const char *headers, const char *body, size_t len);
+
+/* api.c: routing, authentication and the handlers; arg is the api */
+void api_request(struct api_conn *conn, const struct http_msg *msg,
+		 const struct pl *body, void *arg);
 
 /* reply.c */
 const char *api_reason(uint16_t scode);

@@ -9,6 +9,8 @@
 #include "util/jsonstr.h"
 #include "api/api_int.h"
 
+enum { MESSAGE_MAX = 512 };
+
 static const struct {
 	uint16_t scode;
 	const char *reason;
@@ -62,22 +64,49 @@ void api_reply_json(struct api_req *req, uint16_t scode, const char *json)
 }
 
 
+/* Cuts s to at most max bytes (max > 3), at a character boundary, with
+ * "..." at the end to say so. */
+static void shorten(char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n <= max)
+		return;
+
+	n = max - 3;
+	while (n && ((uint8_t)s[n] & 0xc0) == 0x80)
+		--n;
+
+	memcpy(s + n, "...", 4);
+}
+
+
 static void verror(struct api_req *req, uint16_t scode, const char *hdrs,
 		   const char *code, const char *field, const char *fmt,
 		   va_list ap)
 {
-	char msg[512];
-	char *body = NULL;
+	char *msg = NULL, *body = NULL;
+	int err;
 
-	(void)re_vsnprintf(msg, sizeof(msg), fmt, ap);
-
-	if (api_error_json(&body, code, field, msg)) {
+	/* A message may echo what the client sent (a method, a path, a
+	 * parameter's name), as long as that was. Printed into a fixed
+	 * buffer, a piece that does not fit would be left out whole (so a
+	 * long method gave an empty message); print it all, then cut. */
+	err = re_vsdprintf(&msg, fmt, ap);
+	if (!err) {
+		shorten(msg, MESSAGE_MAX);
+		err = api_error_json(&body, code, field, msg);
+	}
+	if (err) {
 		(void)api_conn_reply(req->conn, 500, NULL, NULL, 0);
-		return;
+		goto out;
 	}
 
 	(void)api_conn_reply(req->conn, scode, hdrs, body, strlen(body));
+
+ out:
 	mem_deref(body);
+	mem_deref(msg);
 }
 
 

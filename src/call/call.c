@@ -244,6 +244,10 @@ static void agent_leg_handler(struct sipd_leg *leg,
 		call_media_offer(call, MEDIA_B, ev);
 		break;
 
+	case SIPD_LEG_ACK_ANSWER:
+		call_media_ack_answer(call, MEDIA_B, ev);
+		break;
+
 	case SIPD_LEG_REOFFER_ANSWERED:
 	case SIPD_LEG_REOFFER_FAILED:
 		call_media_reoffer_answered(call, MEDIA_B, ev);
@@ -278,6 +282,10 @@ static void caller_leg_handler(struct sipd_leg *leg,
 
 	case SIPD_LEG_OFFER:
 		call_media_offer(call, MEDIA_A, ev);
+		break;
+
+	case SIPD_LEG_ACK_ANSWER:
+		call_media_ack_answer(call, MEDIA_A, ev);
 		break;
 
 	case SIPD_LEG_REOFFER_ANSWERED:

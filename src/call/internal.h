@@ -50,6 +50,7 @@ struct call {
 	uint64_t sess_id;
 	uint32_t version[2];
 	bool reoffer_pending[2];
+	bool reoffer_again[2];      /* local[] changed while one was pending */
 
 	char *from, *from_number, *from_name, *to, *trunk, *queue, *agent;
 	uint32_t push_timeout_s, max_wait_s;
@@ -87,6 +88,8 @@ int  call_media_agent_answered(struct call *call, const struct mbuf *sdp,
 			       struct mbuf **answer_a);
 void call_media_offer(struct call *call, enum media_side side,
 		      const struct sipd_leg_ev *ev);
+void call_media_ack_answer(struct call *call, enum media_side side,
+			   const struct sipd_leg_ev *ev);
 void call_media_reoffer_answered(struct call *call, enum media_side side,
 				 const struct sipd_leg_ev *ev);
 

@@ -82,6 +82,36 @@ int call_media_agent_answered(struct call *call, const struct mbuf *sdp,
 }
 
 
+/* Our re-INVITE to one side with what local[side] now says. One at a
+ * time: a change made meanwhile goes out when the pending one ends. */
+static void reoffer(struct call *call, enum media_side side)
+{
+	struct mbuf *mb = NULL;
+	int err;
+
+	if (call->reoffer_pending[side]) {
+		call->reoffer_again[side] = true;
+		return;
+	}
+
+	err = encode(call, side, &mb);
+	if (!err)
+		err = sipd_leg_reoffer(side_leg(call, side), mb);
+	mem_deref(mb);
+
+	if (!err) {
+		call->reoffer_pending[side] = true;
+		call->reoffer_again[side] = false;
+	}
+	else {
+		/* EBUSY: their INVITE or re-INVITE is not ACKed yet */
+		call->reoffer_again[side] = true;
+		log_warn("call %s: cannot re-INVITE the %s yet: %m", call->id,
+			 side == MEDIA_A ? "caller" : "agent", err);
+	}
+}
+
+
 void call_media_offer(struct call *call, enum media_side side,
 		      const struct sipd_leg_ev *ev)
 {
@@ -130,20 +160,24 @@ void call_media_offer(struct call *call, enum media_side side,
 		 media_dir_name(offer.dir));
 
 	/* Pass the direction on: hold one side, hold the other. */
-	if (call->local[other].dir == offer.dir || call->reoffer_pending[other])
+	if (call->local[other].dir == offer.dir)
 		return;
 
 	call->local[other].dir = offer.dir;
-	err = encode(call, other, &mb);
-	if (!err)
-		err = sipd_leg_reoffer(side_leg(call, other), mb);
-	mem_deref(mb);
+	reoffer(call, other);
+}
 
-	if (!err)
-		call->reoffer_pending[other] = true;
-	else
-		log_warn("call %s: cannot re-INVITE the %s: %m", call->id,
-			 other == MEDIA_A ? "caller" : "agent", err);
+
+void call_media_ack_answer(struct call *call, enum media_side side,
+			   const struct sipd_leg_ev *ev)
+{
+	struct media_sdp ans;
+
+	if (!ev->sdp || media_sdp_parse(&ans, ev->sdp))
+		return;
+
+	call->local[side].dir = media_dir_reverse(ans.dir);
+	media_relay_set_remote(call->relay, side, &ans.addr);
 }
 
 
@@ -156,11 +190,18 @@ void call_media_reoffer_answered(struct call *call, enum media_side side,
 
 	if (ev->type == SIPD_LEG_REOFFER_FAILED) {
 		/* RFC 3261 14.1: 481 and 408 end the dialog */
-		if (ev->scode == 481 || ev->scode == 408)
+		if (ev->scode == 481 || ev->scode == 408) {
 			call_end(call, "error", "system", 0);
-		return;
+			return;
+		}
+		/* 491: RFC 3261 14.1 wants a retry after 2.1-4 s (we own
+		 * the Call-ID on the agent side) or 0-2 s; a timer belongs
+		 * here. */
+	}
+	else if (ev->sdp && !media_sdp_parse(&ans, ev->sdp)) {
+		media_relay_set_remote(call->relay, side, &ans.addr);
 	}
 
-	if (ev->sdp && !media_sdp_parse(&ans, ev->sdp))
-		media_relay_set_remote(call->relay, side, &ans.addr);
+	if (call->reoffer_again[side])
+		reoffer(call, side);
 }

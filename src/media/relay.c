@@ -25,6 +25,7 @@ enum { BATCH = 16, PKT_MAX = 2048 };
 struct sock {
 	int fd;
 	struct sa remote;          /* where the party gets this flow */
+	struct sa sdp;             /* what the party's SDP gave (or unset) */
 	bool latched;
 	struct side *side;
 	bool rtcp;
@@ -100,9 +101,16 @@ static void sock_recv(int flags, void *arg)
 		if (n < 0)
 			return;   /* EAGAIN: drained */
 
-		/* Symmetric RTP: the first packet tells us where the party
-		 * really is (NAT); after that, only it may talk here. */
-		if (!s->latched) {
+		/* The address the party's SDP gave always wins (a stray
+		 * packet that came first cannot keep it out: RTP bleed).
+		 * Otherwise symmetric RTP: the first packet tells us where a
+		 * party behind NAT really is; after that only it may talk. */
+		if (sa_isset(&s->sdp, SA_ALL) &&
+		    sa_cmp(&src, &s->sdp, SA_ALL)) {
+			s->remote = src;
+			s->latched = true;
+		}
+		else if (!s->latched) {
 			s->remote = src;
 			s->latched = true;
 		}
@@ -278,11 +286,13 @@ void media_relay_set_remote(struct media_relay *r, enum media_side side,
 
 	/* A new address from SDP (first answer, or a re-INVITE that moved
 	 * the media) starts latching over. */
-	if (!sa_cmp(rtp, &s->rtp.remote, SA_ALL) || !s->rtp.latched) {
+	if (!sa_cmp(rtp, &s->rtp.sdp, SA_ALL)) {
 		s->rtp.remote = *rtp;
+		s->rtp.sdp = *rtp;
 		s->rtp.latched = false;
 		s->rtcp.remote = *rtp;
 		sa_set_port(&s->rtcp.remote, sa_port(rtp) + 1);
+		s->rtcp.sdp = s->rtcp.remote;
 		s->rtcp.latched = false;
 	}
 }

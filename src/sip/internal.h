@@ -143,6 +143,7 @@ int  leg_incoming(struct sipd_leg **legp, struct stx *st,
 bool leg_request(struct stx *st, const struct sip_msg *msg);
 bool leg_ack(const struct sip_msg *msg);
 void leg_orphan_resp(int err, const struct sip_msg *msg, void *arg);
+void leg_flush_deferred(void);
 
 /* --- target.c --- */
 int  target_resolve(struct sa *dst, const struct uri *uri,

@@ -24,6 +24,7 @@ struct sipd_leg {
 	struct le he;              /* sipd.ht_leg, by Call-ID */
 	bool incoming;
 	bool hungup;               /* owner is done: no more events */
+	bool bye_after_ack;        /* hung up before the caller's ACK */
 	enum leg_state state;
 	char *callid;
 	char ltag[TAG_LEN + 1];
@@ -41,11 +42,16 @@ struct sipd_leg {
 	struct ctx *inv_ct;        /* our INVITE (until final) */
 	struct stx *reinv_st;      /* their re-INVITE */
 	uint32_t reinv_st_cseq;
+	bool reinv_offerless;      /* their re-INVITE had no SDP */
 	struct ctx *reinv_ct;      /* our re-INVITE */
 	struct mbuf *ack;          /* our ACK for their 2xx, resent on repeats */
 	sipd_leg_h *h;
 	void *arg;
 };
+
+
+static void reinvite_late_resp(int err, const struct sip_msg *msg,
+			       void *arg);
 
 
 static void leg_destructor(void *arg)
@@ -60,7 +66,7 @@ static void leg_destructor(void *arg)
 	stx_detach(leg->inv_st);
 	stx_detach(leg->reinv_st);
 	ctx_detach(leg->inv_ct, leg_orphan_resp, NULL);
-	ctx_detach(leg->reinv_ct, NULL, NULL);
+	ctx_detach(leg->reinv_ct, reinvite_late_resp, NULL);
 
 	mem_deref(leg->inv_st);
 	mem_deref(leg->reinv_st);
@@ -253,12 +259,48 @@ static void cancel_handler(void *arg)
 }
 
 
+/* RFC 3261 15: a BYE that had to wait for the ACK of our 2xx (or for
+ * its timeout) goes now; the leg kept itself alive for it. */
+static void deferred_bye(struct sipd_leg *leg)
+{
+	if (!leg->bye_after_ack)
+		return;
+
+	leg->bye_after_ack = false;
+	--sipd.nctx_busy;
+	send_bye(leg);
+	mem_deref(leg);
+}
+
+
+/* Closing down: BYEs still waiting for an ACK go now, unacknowledged. */
+void leg_flush_deferred(void)
+{
+	if (!sipd.ht_leg)
+		return;
+
+	for (uint32_t i = 0; i < hash_bsize(sipd.ht_leg); i++) {
+		struct le *le = list_head(hash_list(sipd.ht_leg, i));
+
+		while (le) {
+			struct sipd_leg *leg = le->data;
+
+			le = le->next;
+			deferred_bye(leg);
+		}
+	}
+}
+
+
 static void noack_handler(void *arg)
 {
 	struct sipd_leg *leg = arg;
 
 	leg->inv_st = mem_deref(leg->inv_st);
+	mem_ref(leg);
 	emit(leg, SIPD_LEG_LOST, 408, NULL);
+	deferred_bye(leg);
+	mem_deref(leg);
 }
 
 
@@ -385,6 +427,9 @@ static void invite_resp(int err, const struct sip_msg *msg, void *arg)
 
 	if (err || !msg) {
 		leg->state = LEG_ENDED;
+		/* the transaction lives on (Timer D): a 2xx it still gets
+		 * is nobody's, and the leg may be freed right after emit */
+		ctx_detach(leg->inv_ct, leg_orphan_resp, NULL);
 		leg->inv_ct = mem_deref(leg->inv_ct);
 		emit(leg, SIPD_LEG_FAILED, 408, NULL);
 		return;
@@ -398,6 +443,9 @@ static void invite_resp(int err, const struct sip_msg *msg, void *arg)
 
 	if (msg->scode >= 300) {
 		leg->state = LEG_ENDED;
+		/* the transaction lives on (Timer D): a 2xx it still gets
+		 * is nobody's, and the leg may be freed right after emit */
+		ctx_detach(leg->inv_ct, leg_orphan_resp, NULL);
 		leg->inv_ct = mem_deref(leg->inv_ct);
 		emit(leg, SIPD_LEG_FAILED, msg->scode, msg);
 		return;
@@ -502,30 +550,27 @@ int sipd_leg_invite(struct sipd_leg **legp, const struct sipd_target *t,
 }
 
 
-/* A 2xx nobody wants (the leg is gone, or a second fork answered):
- * acknowledge it and hang it up, built from the response alone. */
-void leg_orphan_resp(int err, const struct sip_msg *msg, void *arg)
+/* ACKs a 2xx from the response alone: To, From and Call-ID as received,
+ * the Request-URI its Contact. *dstp (optional) gets where it went. */
+static int ack_from_response(const struct sip_msg *msg, struct sa *dstp)
 {
 	const struct sip_hdr *from, *to, *contact;
 	struct sip_addr caddr;
-	struct sa dst;
 	struct mbuf *mb = NULL;
+	struct sa dst;
 	char branch[24];
-	(void)arg;
-
-	if (err || !msg || msg->scode < 200 || msg->scode >= 300)
-		return;
+	int err;
 
 	from = sip_msg_hdr(msg, SIP_HDR_FROM);
 	to = sip_msg_hdr(msg, SIP_HDR_TO);
 	contact = sip_msg_hdr(msg, SIP_HDR_CONTACT);
 	if (!from || !to || !contact ||
 	    sip_addr_decode(&caddr, &contact->val))
-		return;
+		return EBADMSG;
 
 	(void)target_resolve(&dst, &caddr.uri, &msg->src, msg->tp);
-
 	msg_rand_branch(branch, sizeof(branch));
+
 	{
 		const struct msg_ack_args a = {
 			.ruri = caddr.auri,
@@ -537,10 +582,38 @@ void leg_orphan_resp(int err, const struct sip_msg *msg, void *arg)
 			.cseq = msg->cseq.num,
 		};
 
-		if (!msg_ack(&mb, &a))
-			(void)sipd_send(msg->tp, &dst, mb);
-		mem_deref(mb);
+		err = msg_ack(&mb, &a);
 	}
+	if (!err)
+		err = sipd_send(msg->tp, &dst, mb);
+	mem_deref(mb);
+
+	if (dstp)
+		*dstp = dst;
+
+	return err;
+}
+
+
+/* A 2xx nobody wants (the leg is gone, or a second fork answered):
+ * acknowledge it and hang it up, built from the response alone. */
+void leg_orphan_resp(int err, const struct sip_msg *msg, void *arg)
+{
+	const struct sip_hdr *from, *to, *contact;
+	struct sip_addr caddr;
+	struct sa dst;
+	(void)arg;
+
+	if (err || !msg || msg->scode < 200 || msg->scode >= 300)
+		return;
+
+	if (ack_from_response(msg, &dst))
+		return;
+
+	from = sip_msg_hdr(msg, SIP_HDR_FROM);
+	to = sip_msg_hdr(msg, SIP_HDR_TO);
+	contact = sip_msg_hdr(msg, SIP_HDR_CONTACT);
+	(void)sip_addr_decode(&caddr, &contact->val);
 
 	{
 		char ruri[256], f[512], t[512], callid[256];
@@ -561,6 +634,18 @@ void leg_orphan_resp(int err, const struct sip_msg *msg, void *arg)
 		pl_strcpy(&msg->callid, callid, sizeof(callid));
 		(void)ctx_send(NULL, &r, NULL, NULL);
 	}
+}
+
+
+/* A 2xx to a re-INVITE we no longer track (a retransmission, or the leg
+ * was hung up meanwhile): ACK it from the response alone (RFC 3261
+ * 13.2.2.4); the dialog's fate is decided elsewhere. */
+static void reinvite_late_resp(int err, const struct sip_msg *msg, void *arg)
+{
+	(void)arg;
+
+	if (!err && msg && msg->scode >= 200 && msg->scode < 300)
+		(void)ack_from_response(msg, NULL);
 }
 
 
@@ -596,12 +681,20 @@ bool leg_ack(const struct sip_msg *msg)
 
 	if (leg->inv_st && msg->cseq.num == leg->inv_cseq) {
 		stx_ack(leg->inv_st);
+		stx_detach(leg->inv_st);
 		leg->inv_st = mem_deref(leg->inv_st);
+		mem_ref(leg);
 		emit(leg, SIPD_LEG_CONFIRMED, 0, msg);
+		deferred_bye(leg);
+		mem_deref(leg);
 	}
 	else if (leg->reinv_st && msg->cseq.num == leg->reinv_st_cseq) {
 		stx_ack(leg->reinv_st);
+		stx_detach(leg->reinv_st);
 		leg->reinv_st = mem_deref(leg->reinv_st);
+		/* RFC 3264: our 2xx made the offer; the answer is here */
+		if (leg->reinv_offerless)
+			emit(leg, SIPD_LEG_ACK_ANSWER, 0, msg);
 	}
 
 	return true;
@@ -615,6 +708,9 @@ static void reinvite_resp(int err, const struct sip_msg *msg, void *arg)
 	if (!err && msg && msg->scode < 200)
 		return;
 
+	/* Retransmissions of a 2xx keep coming to the transaction for
+	 * 64*T1: they get their ACK there, not here (the leg may be gone). */
+	ctx_detach(leg->reinv_ct, reinvite_late_resp, NULL);
 	leg->reinv_ct = mem_deref(leg->reinv_ct);
 
 	if (err || !msg) {
@@ -655,6 +751,7 @@ static void reinvite_request(struct sipd_leg *leg, struct stx *st,
 
 	leg->reinv_st = mem_ref(st);
 	leg->reinv_st_cseq = msg->cseq.num;
+	leg->reinv_offerless = msg_sdp_body(msg, &(const struct mbuf *){0}) != 0;
 	stx_set_noack(st, reinv_noack_handler, leg);
 	(void)remote_target(leg, msg, &msg->src);
 
@@ -683,6 +780,10 @@ bool leg_request(struct stx *st, const struct sip_msg *msg)
 
 	if (!pl_strcmp(&msg->met, "BYE")) {
 		(void)stx_reply(st, 200, "OK", NULL, NULL, NULL);
+		if (leg->incoming && leg->inv_st &&
+		    !stx_final_sent(leg->inv_st))
+			(void)stx_reply(leg->inv_st, 487, "Request Terminated",
+					leg->ltag, NULL, NULL);
 		if (leg->reinv_st && !stx_final_sent(leg->reinv_st))
 			(void)stx_reply(leg->reinv_st, 487,
 					"Request Terminated", NULL, NULL, NULL);
@@ -724,8 +825,10 @@ int sipd_leg_answer_offer(struct sipd_leg *leg, uint16_t scode,
 				NULL, hdrs, scode < 300 ? sdp : NULL);
 	mem_deref(hdrs);
 
-	if (scode >= 300)
+	if (scode >= 300) {
+		stx_detach(leg->reinv_st);
 		leg->reinv_st = mem_deref(leg->reinv_st);
+	}
 
 	return err;
 }
@@ -761,7 +864,7 @@ void sipd_leg_hangup(struct sipd_leg *leg, uint16_t scode, const char *reason)
 	if (leg->reinv_st && !stx_final_sent(leg->reinv_st))
 		(void)stx_reply(leg->reinv_st, 487, "Request Terminated", NULL,
 				NULL, NULL);
-	ctx_detach(leg->reinv_ct, NULL, NULL);
+	ctx_detach(leg->reinv_ct, reinvite_late_resp, NULL);
 
 	switch (leg->state) {
 
@@ -781,7 +884,17 @@ void sipd_leg_hangup(struct sipd_leg *leg, uint16_t scode, const char *reason)
 		break;
 
 	case LEG_ESTABLISHED:
-		send_bye(leg);
+		/* RFC 3261 15: not before the ACK for our 2xx (or its
+		 * timeout); the leg keeps itself alive until then, and
+		 * shutdown's drain counts it as a request to send. */
+		if (leg->incoming && leg->inv_st) {
+			leg->bye_after_ack = true;
+			++sipd.nctx_busy;
+			mem_ref(leg);
+		}
+		else {
+			send_bye(leg);
+		}
 		leg->state = LEG_ENDED;
 		break;
 

@@ -149,6 +149,14 @@ int msg_response(struct mbuf **mbp, const struct sip_msg *req,
 			err = mbuf_printf(mb, "CSeq: %r\r\n", &hdr->val);
 			break;
 
+		case SIP_HDR_RECORD_ROUTE:
+			/* RFC 3261 12.1.1: responses that form a dialog */
+			if (scode > 100 && scode < 300 &&
+			    !pl_strcmp(&req->cseq.met, "INVITE"))
+				err = mbuf_printf(mb, "Record-Route: %r\r\n",
+						  &hdr->val);
+			break;
+
 		default:
 			break;
 		}

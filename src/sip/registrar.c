@@ -24,6 +24,7 @@
 enum {
 	FAIL_WINDOW_MS = 5 * 60 * 1000,
 	MAX_BINDINGS = 8,
+	AUTHFAIL_MAX = 65536,      /* (user, IP) pairs remembered at most */
 	DEFAULT_EXPIRES = 3600,
 };
 
@@ -49,6 +50,7 @@ struct binding {
 
 struct authfail {
 	struct le he;
+	struct le le;             /* reg.failage, oldest first */
 	char key[128];
 	uint32_t n;
 	struct wtimer tmr;
@@ -57,6 +59,8 @@ struct authfail {
 static struct {
 	struct hash *agents;
 	struct hash *fails;
+	struct list failage;
+	uint32_t nfails;
 } reg;
 
 
@@ -97,6 +101,8 @@ static void authfail_destructor(void *arg)
 
 	wtimer_cancel(&af->tmr);
 	hash_unlink(&af->he);
+	list_unlink(&af->le);
+	--reg.nfails;
 }
 
 
@@ -266,13 +272,22 @@ static uint32_t authfail_count(const struct pl *user, const struct sa *src,
 		return af ? af->n : 0;
 
 	if (!af) {
+		/* bounded: anyone with a nonce can make new pairs */
+		if (reg.nfails >= AUTHFAIL_MAX)
+			mem_deref(list_ledata(reg.failage.head));
+
 		af = mem_zalloc(sizeof(*af), authfail_destructor);
 		if (!af)
 			return UINT32_MAX;
 		str_ncpy(af->key, key, sizeof(af->key));
 		hash_append(reg.fails, hash_joaat_str(key), &af->he, af);
+		++reg.nfails;
+	}
+	else {
+		list_unlink(&af->le);
 	}
 
+	list_append(&reg.failage, &af->le, af);
 	++af->n;
 	wtimer_start(&af->tmr, FAIL_WINDOW_MS, authfail_expired, af);
 
@@ -484,8 +499,15 @@ static bool contact_apply(const struct sip_hdr *hdr,
 	}
 
 	if (!b) {
-		if (list_count(&rr->ra->bindings) >= MAX_BINDINGS)
-			mem_deref(list_ledata(list_tail(&rr->ra->bindings)));
+		if (list_count(&rr->ra->bindings) >= MAX_BINDINGS) {
+			struct binding *old;
+
+			old = list_ledata(list_tail(&rr->ra->bindings));
+			/* or it comes back from the store after a restart */
+			(void)store_binding_delete(sipd.store, rr->ra->agent,
+						   old->contact);
+			mem_deref(old);
+		}
 
 		b = mem_zalloc(sizeof(*b), binding_destructor);
 		if (!b || pl_strdup(&b->contact, &addr.auri)) {
@@ -732,7 +754,7 @@ int registrar_init(void)
 	int err;
 
 	err  = hash_alloc(&reg.agents, 256);
-	err |= hash_alloc(&reg.fails, 64);
+	err |= hash_alloc(&reg.fails, 4096);
 	if (err)
 		return ENOMEM;
 

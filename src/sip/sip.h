@@ -43,6 +43,8 @@ enum sipd_leg_event {
 	SIPD_LEG_REOFFER_ANSWERED, /* our re-INVITE got 2xx (sdp) */
 	SIPD_LEG_REOFFER_FAILED,   /* our re-INVITE failed (scode) */
 	SIPD_LEG_LOST,       /* either: no ACK / BYE timed out: party gone */
+	SIPD_LEG_ACK_ANSWER, /* either: the answer (sdp) to the offer our 2xx
+				carried, in the ACK of an offerless re-INVITE */
 };
 
 struct sipd_leg_ev {

@@ -84,11 +84,10 @@ static void invite_new(struct stx *st, const struct sip_msg *msg)
 	struct sipd_leg *leg = NULL;
 	int err;
 
-	/* The toll-fraud gate: only a trunk's networks may start calls. */
+	/* request_handler's gate let it through; a trunk just deleted
+	 * between the two is still refused */
 	trunk = prov_trunk_match(&msg->src);
 	if (!trunk) {
-		log_warn("INVITE to %r from %J refused: not from a trunk",
-			 &msg->ruri, &msg->src);
 		(void)stx_reply(st, 403, "Forbidden", NULL, NULL, NULL);
 		return;
 	}
@@ -142,6 +141,27 @@ static bool request_handler(const struct sip_msg *msg, void *arg)
 
 	if (!pl_strcmp(&msg->met, "CANCEL")) {
 		stx_cancel_request(msg);
+		return true;
+	}
+
+	/* The toll-fraud gate, before any state or 100 Trying: one
+	 * stateless 403, so a spoofed INVITE is neither amplified (Timer G)
+	 * nor kept for 32 s. */
+	if (invite && !pl_isset(&msg->to.tag) &&
+	    !prov_trunk_match(&msg->src)) {
+		char tag[TAG_LEN + 1];
+		struct mbuf *mb = NULL;
+		struct sa dst;
+		struct pl rp;
+
+		log_warn("INVITE to %r from %J refused: not from a trunk",
+			 &msg->ruri, &msg->src);
+		msg_rand_tag(tag, sizeof(tag));
+		sip_reply_addr(&dst, msg, !msg_param_exists(&msg->via.params,
+							   "rport", &rp));
+		if (!msg_response(&mb, msg, 403, "Forbidden", tag, NULL, NULL))
+			(void)sip_send(sipd.sip, msg->sock, msg->tp, &dst, mb);
+		mem_deref(mb);
 		return true;
 	}
 
@@ -282,6 +302,7 @@ void sipd_shutdown(void)
 
 void sipd_close(void)
 {
+	leg_flush_deferred();
 	registrar_close();
 
 	if (sipd.ht_stx)

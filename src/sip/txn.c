@@ -47,6 +47,8 @@ struct stx {
 	void *sock;                /* libre transport socket/connection */
 	enum sip_transp tp;
 	struct sa dst;
+	struct sa src;             /* where the request came from */
+	char sentby[64];
 	struct mbuf *resp;
 	uint16_t scode;
 	bool invite;
@@ -158,7 +160,8 @@ static bool stx_cmp(struct le *le, void *arg)
 	 * compared too, because some clients (SIPp loops among them) reuse a
 	 * branch for a new request, which must not get the old answer. */
 	return st->invite == invite && st->cseq == msg->cseq.num &&
-	       !pl_strcmp(&msg->via.branch, st->branch);
+	       !pl_strcmp(&msg->via.branch, st->branch) &&
+	       !pl_strcasecmp(&msg->via.sentby, st->sentby);
 }
 
 
@@ -212,6 +215,8 @@ int stx_alloc(struct stx **stp, const struct sip_msg *msg)
 	st->msg = mem_ref((void *)msg);
 	st->sock = mem_ref(msg->sock);
 	st->tp = msg->tp;
+	st->src = msg->src;
+	pl_strcpy(&msg->via.sentby, st->sentby, sizeof(st->sentby));
 	st->invite = !pl_strcmp(&msg->met, "INVITE");
 	st->cseq = msg->cseq.num;
 	st->state = ST_TRYING;
@@ -294,6 +299,20 @@ static void st_timeout(void *arg)
 }
 
 
+/* RFC 3261 13.3.1.1: a UAS that takes long to answer MUST send a non-100
+ * provisional every minute, or proxies on the way (Timer C, 3 min) cancel
+ * the INVITE; queued callers may wait longer than that. */
+enum { PROV_REFRESH_MS = 60000 };
+
+static void st_prov_refresh(void *arg)
+{
+	struct stx *st = arg;
+
+	stx_send(st);
+	wtimer_start(&st->tmrg, PROV_REFRESH_MS, st_prov_refresh, st);
+}
+
+
 static void st_retransmit(void *arg)
 {
 	struct stx *st = arg;
@@ -329,10 +348,14 @@ int stx_reply(struct stx *st, uint16_t scode, const char *reason,
 
 	if (scode < 200) {
 		st->state = ST_PROCEEDING;
+		if (st->invite && scode > 100)
+			wtimer_start(&st->tmrg, PROV_REFRESH_MS,
+				     st_prov_refresh, st);
 		return 0;
 	}
 
 	/* Final: the request is no longer needed, only the response. */
+	wtimer_cancel(&st->tmrg);
 	st->msg = mem_deref(st->msg);
 	st->txc = 0;
 
@@ -356,8 +379,14 @@ int stx_reply(struct stx *st, uint16_t scode, const char *reason,
 
 void stx_ack(struct stx *st)
 {
-	if (st && st->state == ST_ACCEPTED)
-		stx_terminate(st);
+	if (!st || st->state != ST_ACCEPTED)
+		return;
+
+	/* RFC 6026 7.1: stop the 2xx retransmissions, but keep absorbing
+	 * retransmitted INVITEs until Timer L (64*T1, already running). */
+	wtimer_cancel(&st->tmrg);
+	st->noackh = NULL;
+	st->state = ST_CONFIRMED;
 }
 
 
@@ -394,6 +423,11 @@ void stx_cancel_request(const struct sip_msg *cancel)
 
 	sip_reply_addr(&dst, cancel,
 		       !msg_param_exists(&cancel->via.params, "rport", &rp));
+
+	/* A CANCEL has no credentials: only the INVITE's sender may end it
+	 * (a spoofed sent-by alone must not be enough). */
+	if (st && !sa_cmp(&cancel->src, &st->src, SA_ADDR))
+		st = NULL;
 
 	if (!st || !st->invite) {
 		if (!msg_response(&mb, cancel, 481,
@@ -740,8 +774,8 @@ static void invite_response(struct ctx *ct, const struct sip_msg *msg)
 		if (reliable(ct->tp))
 			wtimer_start(&ct->tmr, 0, ct_timeout, ct);
 		else
-			wtimer_start(&ct->tmr, TXN_TIMEOUT / 2, ct_timeout,
-				     ct);
+			/* Timer D: at least 32 s (RFC 3261 17.1.1.2) */
+			wtimer_start(&ct->tmr, TXN_TIMEOUT, ct_timeout, ct);
 		ctx_deliver(ct, 0, msg);
 		break;
 

@@ -205,6 +205,12 @@ void wtimer_start(struct wtimer *t, uint64_t delay_ms, wtimer_h *th,
 	t->arg = arg;
 	t->expires = ticks < w.cursor ? w.cursor : ticks;
 
+	/* During a pass the slot of the tick in progress has already been
+	 * collected: a timer due now belongs to the next tick, not to the
+	 * same slot one revolution (10.24 s) later. */
+	if (w.running && t->expires <= w.cursor)
+		t->expires = w.cursor + 1;
+
 	list_append(&w.slot[t->expires % WHEEL_SLOTS], &t->le, t);
 	++w.count;
 

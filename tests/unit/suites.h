@@ -10,6 +10,7 @@ extern const struct unit_suite store_suite;
 extern const struct unit_suite prov_suite;
 extern const struct unit_suite sdp_suite;
 extern const struct unit_suite routing_suite;
+extern const struct unit_suite http_suite;
 
 static const struct unit_suite *const unit_suites[] = {
 	&wheel_suite,
@@ -18,6 +19,7 @@ static const struct unit_suite *const unit_suites[] = {
 	&prov_suite,
 	&sdp_suite,
 	&routing_suite,
+	&http_suite,
 };
 
 #endif

@@ -335,8 +335,12 @@ static void offer_handler(struct routing_item *item, const char *agent,
 	int err;
 	(void)arg;
 
-	if (!call || call->state != CALL_QUEUED)
+	/* not expected: routing offers only waiting items; give the
+	 * reserved capacity back rather than strand it */
+	if (!call || call->state != CALL_QUEUED) {
+		routing_offer_declined(item, 0);
 		return;
+	}
 
 	err = pa && pa->sip_user ? sipd_agent_target(agent, &t) : ENOENT;
 	if (err) {

@@ -98,6 +98,11 @@ static void invite_new(struct stx *st, const struct sip_msg *msg)
 	}
 
 	err = leg_incoming(&leg, st, msg);
+	if (err == EBADMSG) {
+		(void)stx_reply(st, 400, "Bad Request (Contact)", NULL, NULL,
+				NULL);
+		return;
+	}
 	if (err) {
 		(void)stx_reply(st, 500, "Server Error", NULL, NULL, NULL);
 		return;

@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="build-essential clang pkg-config libre-dev libsqlite3-dev libssl-dev
-      sqlite3 sip-tester baresip-core python3 kamailio
+      sqlite3 sip-tester baresip-core python3 kamailio jq tshark
       libclang-rt-14-dev procps iproute2"
 
 missing=""

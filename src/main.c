@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +32,7 @@
 
 #define LOG_MODULE "main"
 
-enum { EXIT_USAGE = 2, SHUTDOWN_GRACE_MS = 3000 };
+enum { EXIT_USAGE = 2, SHUTDOWN_GRACE_MS = 3000, FD_RESERVE = 1024 };
 
 static struct {
 	struct config cfg;
@@ -156,11 +157,12 @@ static int admin_token_ensure(struct config *cfg)
 
 
 /* Every call needs four descriptors for media; raise the soft limit to
- * the hard one and size libre's poll table to match. */
-static int raise_fd_limit(void)
+ * the hard one and size libre's poll table to match. Returns the limit. */
+static int raise_fd_limit(int *maxfds)
 {
 	struct rlimit rl;
-	int maxfds = 4096;
+
+	*maxfds = 4096;
 
 	if (0 == getrlimit(RLIMIT_NOFILE, &rl)) {
 		rl.rlim_cur = rl.rlim_max;
@@ -168,10 +170,10 @@ static int raise_fd_limit(void)
 			rl.rlim_cur = 1048576;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
 		if (0 == getrlimit(RLIMIT_NOFILE, &rl))
-			maxfds = (int)rl.rlim_cur;
+			*maxfds = (int)rl.rlim_cur;
 	}
 
-	return fd_setsize(maxfds);
+	return fd_setsize(*maxfds);
 }
 
 
@@ -246,6 +248,7 @@ static int serve(void)
 	struct sa http;
 	struct prov_error perr;
 	unsigned closed = 0;
+	int maxfds = 0;
 	int err;
 
 	log_set_level(cfg->log_level);
@@ -256,9 +259,15 @@ static int serve(void)
 		return EXIT_FAILURE;
 	}
 
-	err = raise_fd_limit() || wheel_init();
+	err = raise_fd_limit(&maxfds) || wheel_init();
 	if (err)
 		goto out;
+
+	/* Freed memory goes back to the heap top, not to the kernel, at
+	 * call rates where glibc would otherwise shrink and regrow it all
+	 * the time. */
+	(void)mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
+	(void)mallopt(M_TOP_PAD, 8 * 1024 * 1024);
 
 	memset(&sc, 0, sizeof(sc));
 	(void)addr_of(&sc.laddr, cfg->sip_listen);
@@ -319,7 +328,10 @@ static int serve(void)
 		log_info("applied provisioning from %s", cfg->provision);
 	}
 
-	err = media_init(cfg->rtp_min, cfg->rtp_max, &sc.laddr, &sc.advertise);
+	/* keep FD_RESERVE descriptors for SIP over TCP, HTTP and SQLite */
+	err = media_init(cfg->rtp_min, cfg->rtp_max, &sc.laddr, &sc.advertise,
+			 maxfds > FD_RESERVE + 4 ? (maxfds - FD_RESERVE) / 4 :
+						   1);
 	if (err) {
 		fprintf(stderr, "switchboard: media: %s\n", strerror(err));
 		goto out;

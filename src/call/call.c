@@ -21,6 +21,7 @@
 #include "prov/prov.h"
 #include "routing/routing.h"
 #include "store/store.h"
+#include "util/crypto.h"
 #include "util/jsonstr.h"
 #include "call/internal.h"
 
@@ -350,6 +351,19 @@ static void offer_handler(struct routing_item *item, const char *agent,
 		return;
 	}
 
+	/* Media ports only once an agent is rung: a queue of waiting callers
+	 * must not hold four descriptors each while nothing flows. */
+	if (!call->relay) {
+		err = media_relay_alloc(&call->relay);
+		if (err) {
+			log_warn("call %s: no media ports: %m", call->id, err);
+			call_end(call, "error", "system", 503);
+			return;
+		}
+		media_relay_set_remote(call->relay, MEDIA_A,
+				       &call->offer_a.addr);
+	}
+
 	call->cur = call_leg_add(call, "agent", agent, t.uri);
 	call->state = CALL_OFFERING;
 	if (!call->offered)
@@ -385,7 +399,8 @@ static void make_id(char *id, size_t sz)
 {
 	/* time-ordered, so ids sort like arrivals */
 	(void)re_snprintf(id, sz, "c%011llx%08x",
-			  (unsigned long long)call_wallclock(), rand_u32());
+			  (unsigned long long)call_wallclock(),
+			  (unsigned)(crypto_rand_u64() & 0xffffffffu));
 }
 
 
@@ -402,7 +417,7 @@ static int call_alloc(struct call **callp, struct sipd_leg *leg,
 	make_id(call->id, sizeof(call->id));
 	call->state = CALL_QUEUED;
 	call->arrived = call_wallclock();
-	call->sess_id = rand_u32();
+	call->sess_id = crypto_rand_u64() & 0xffffffffu;
 	call->a = mem_ref(leg);
 
 	err  = pl_strdup(&call->from, &msg->from.auri);
@@ -488,13 +503,6 @@ static void invite_handler(struct sipd_leg *leg, const struct sip_msg *msg,
 		call_end(call, "error", "system", 488);
 		return;
 	}
-
-	err = media_relay_alloc(&call->relay);
-	if (err) {
-		call_end(call, "error", "system", 503);
-		return;
-	}
-	media_relay_set_remote(call->relay, MEDIA_A, &call->offer_a.addr);
 
 	log_info("call %s from %s to %s: queue %s", call->id, call->from,
 		 call->to, call->queue);

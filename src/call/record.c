@@ -15,7 +15,9 @@
 
 #define LOG_MODULE "call"
 
-enum { FLUSH_MS = 50 };
+enum { FLUSH_MS = 50, RETRY_MS = 1000, RETAIN_MAX = 100000 };
+
+static void flush_handler(void *arg);
 
 
 struct call_leg *call_leg_add(struct call *call, const char *role,
@@ -112,9 +114,23 @@ void call_record_flush(void)
 	else
 		(void)store_rollback(cs.store);
 
-	if (err)
-		log_error("saving %u call record(s) failed: %m",
-			  list_count(&cs.dirty), err);
+	if (err) {
+		/* Keep them (a full disk or a descriptor shortage passes);
+		 * only past RETAIN_MAX do the oldest go, loudly. */
+		log_error("saving %u call record(s) failed: %m; retrying in "
+			  "%u ms", list_count(&cs.dirty), err, RETRY_MS);
+
+		while (list_count(&cs.dirty) > RETAIN_MAX) {
+			struct call *call = list_ledata(cs.dirty.head);
+
+			log_error("call %s: record dropped", call->id);
+			list_unlink(&call->le_dirty);
+			mem_deref(call);
+		}
+
+		wtimer_start(&cs.flush_tmr, RETRY_MS, flush_handler, NULL);
+		return;
+	}
 
 	while ((le = cs.dirty.head)) {
 		struct call *call = le->data;

@@ -61,9 +61,12 @@ struct media_sdp {
 
 struct media_relay;
 
-/* Media sockets bind to laddr's IP; SDP advertises advertise's IP. */
+/* Media sockets bind to laddr's IP; SDP advertises advertise's IP. At
+ * most max_relays relays exist at once (0: as many as the ports allow),
+ * so media cannot take the descriptors the database and SIP need. */
 int  media_init(uint16_t port_min, uint16_t port_max,
-		const struct sa *laddr, const struct sa *advertise);
+		const struct sa *laddr, const struct sa *advertise,
+		uint32_t max_relays);
 void media_close(void);
 uint32_t media_relay_count(void);
 

@@ -48,7 +48,7 @@ static struct {
 	struct sa laddr, advertise;
 	uint16_t *ports;           /* ring of free even ports */
 	uint32_t nports, head, count;
-	uint32_t nrelays;
+	uint32_t nrelays, max_relays;
 	uint8_t buf[PKT_MAX];
 } m;
 
@@ -219,6 +219,9 @@ int media_relay_alloc(struct media_relay **rp)
 	if (!rp || !m.ports)
 		return EINVAL;
 
+	if (m.max_relays && m.nrelays >= m.max_relays)
+		return EMFILE;
+
 	r = mem_zalloc(sizeof(*r), relay_destructor);
 	if (!r)
 		return ENOMEM;
@@ -315,7 +318,8 @@ uint32_t media_relay_count(void)
 
 
 int media_init(uint16_t port_min, uint16_t port_max,
-	       const struct sa *laddr, const struct sa *advertise)
+	       const struct sa *laddr, const struct sa *advertise,
+	       uint32_t max_relays)
 {
 	uint32_t first = (port_min + 1u) & ~1u;
 
@@ -337,8 +341,12 @@ int media_init(uint16_t port_min, uint16_t port_max,
 	for (uint32_t p = first; p + 1 <= port_max; p += 2)
 		port_put((uint16_t)p);
 
-	log_info("media on %j ports %u-%u (%u calls)", &m.advertise, first,
-		 port_max, m.count / 2);
+	m.max_relays = max_relays;
+	if (!m.max_relays || m.max_relays > m.count / 2)
+		m.max_relays = m.count / 2;
+
+	log_info("media on %j ports %u-%u (%u calls at most)", &m.advertise,
+		 first, port_max, m.max_relays);
 	return 0;
 }
 

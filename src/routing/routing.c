@@ -27,6 +27,7 @@ struct rskill {
 struct ragent {
 	struct le he;              /* r->agents */
 	struct le le;              /* r->agentl, in creation order */
+	struct le le_free;         /* r->freel while it could take work */
 	struct list items;         /* items offered to or accepted by it */
 	char *id;
 	struct rskill *skills;
@@ -66,6 +67,7 @@ struct routing_item {
 struct routing {
 	struct hash *agents;
 	struct list agentl;
+	struct list freel;         /* available agents with spare capacity */
 	struct hash *queues;
 	struct list waiting;       /* oldest first */
 	struct list pending;       /* offers to announce */
@@ -80,6 +82,19 @@ struct routing {
 static uint64_t now(const struct routing *r)
 {
 	return r->clock(r->arg);
+}
+
+
+/* Only agents that could take a unit of work are looked at when deciding,
+ * so a long queue in front of busy agents costs nothing per event. */
+static void agent_update_free(struct routing *r, struct ragent *a)
+{
+	const bool can = a->available && a->load < a->capacity;
+
+	if (can && !list_contains(&r->freel, &a->le_free))
+		list_append(&r->freel, &a->le_free, a);
+	else if (!can)
+		list_unlink(&a->le_free);
 }
 
 
@@ -195,10 +210,10 @@ static struct ragent *best_agent(const struct routing *r,
 	if (!q)
 		return NULL;
 
-	for (struct le *le = r->agentl.head; le; le = le->next) {
+	for (struct le *le = r->freel.head; le; le = le->next) {
 		struct ragent *a = le->data;
 
-		if (!a->available || a->load + item->size > a->capacity)
+		if (a->load + item->size > a->capacity)
 			continue;
 		if (!skills_meet(a, q) || excluded(item, a, t))
 			continue;
@@ -217,6 +232,7 @@ static void offer(struct routing *r, struct routing_item *item,
 	item->state = ITEM_OFFERED;
 	item->agent = a;
 	a->load += item->size;
+	agent_update_free(r, a);
 	list_append(&a->items, &item->le_agent, item);
 	list_append(&r->pending, &item->le, item);
 }
@@ -227,7 +243,7 @@ static void match(struct routing *r)
 	const uint64_t t = now(r);
 	struct le *le = r->waiting.head;
 
-	while (le) {
+	while (le && !list_isempty(&r->freel)) {
 		struct routing_item *item = le->data;
 		struct ragent *a;
 
@@ -279,6 +295,7 @@ static void item_release(struct routing_item *item, bool worked)
 	a->load = a->load >= item->size ? a->load - item->size : 0;
 	if (worked && !a->load)
 		a->idle_since = now(item->r);
+	agent_update_free(item->r, a);
 
 	list_unlink(&item->le_agent);
 	item->agent = NULL;
@@ -323,6 +340,7 @@ static void agent_destructor(void *arg)
 
 	hash_unlink(&a->he);
 	list_unlink(&a->le);
+	list_unlink(&a->le_free);
 	skills_free(a->skills, a->nskills);
 	mem_deref(a->id);
 }
@@ -422,6 +440,7 @@ int routing_agent_set(struct routing *r, const char *id,
 	a->skills = s;
 	a->nskills = nskills;
 	a->capacity = capacity;
+	agent_update_free(r, a);
 
 	decide(r);
 	return 0;
@@ -447,6 +466,7 @@ void routing_agent_available(struct routing *r, const char *id, bool avail)
 	a->available = avail;
 	if (avail && !a->load)
 		a->idle_since = now(r);
+	agent_update_free(r, a);
 
 	if (avail)
 		decide(r);

@@ -11,8 +11,8 @@ const char *const msg_allow =
 	"Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER\r\n";
 
 
-/* Tags and branches need only be unique, not secret; libre's rand is
- * seeded per process and much cheaper than a CSPRNG call per message. */
+/* Tags, branches and Call-IDs must be unique and hard to guess (they are
+ * all that ties a BYE or CANCEL to its dialog): CSPRNG output, buffered. */
 static void rand_hex(char *out, size_t n)
 {
 	static const char digits[] = "0123456789abcdef";
@@ -20,7 +20,7 @@ static void rand_hex(char *out, size_t n)
 
 	for (size_t i = 0; i < n; i++) {
 		if (i % 16 == 0)
-			r = rand_u64();
+			r = crypto_rand_u64();
 		out[i] = digits[r & 0xf];
 		r >>= 4;
 	}

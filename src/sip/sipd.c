@@ -6,6 +6,7 @@
  * no sipsess), so its listeners pass everything through to ours.
  */
 #include <string.h>
+#include <sys/socket.h>
 #include <re.h>
 #include "log.h"
 #include "prov/prov.h"
@@ -237,6 +238,51 @@ static bool response_handler(const struct sip_msg *msg, void *arg)
 }
 
 
+/* libre 1.1.0 does not hand out its SIP transport's UDP socket, and the
+ * kernel's default receive buffer (about 200 KiB) overflows in bursts at
+ * a couple of thousand calls per second or while the relay is busy; each
+ * lost request costs the sender a 500 ms retransmission. So we find the
+ * socket bound to our address among our descriptors (there are few at
+ * start-up) and enlarge it: SO_RCVBUFFORCE where allowed (root), else
+ * SO_RCVBUF, which the kernel caps at net.core.rmem_max. */
+enum { SIP_UDP_RCVBUF = 4 * 1024 * 1024 };
+
+static void udp_rcvbuf(const struct sa *laddr)
+{
+	const int want = SIP_UDP_RCVBUF;
+
+	for (int fd = 0; fd < 256; fd++) {
+		int type, got = 0;
+		socklen_t len = sizeof(type);
+		struct sa a;
+
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) ||
+		    type != SOCK_DGRAM)
+			continue;
+
+		a.len = sizeof(a.u);
+		if (getsockname(fd, &a.u.sa, &a.len) ||
+		    !sa_cmp(&a, laddr, SA_ALL))
+			continue;
+
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &want,
+			       sizeof(want)))
+			(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want,
+					 sizeof(want));
+
+		len = sizeof(got);
+		(void)getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len);
+		if (got < want)
+			log_warn("SIP UDP receive buffer is %d KiB (wanted "
+				 "%d KiB): raise net.core.rmem_max or run "
+				 "with CAP_NET_ADMIN", got / 1024, want / 1024);
+		return;
+	}
+
+	log_warn("SIP UDP socket not found: receive buffer left as is");
+}
+
+
 int sipd_init(const struct sipd_conf *conf, struct store *st,
 	      sipd_invite_h *inviteh, sipd_reg_h *regh, void *arg)
 {
@@ -260,6 +306,7 @@ int sipd_init(const struct sipd_conf *conf, struct store *st,
 		log_error("cannot listen on udp %J: %m", &conf->laddr, err);
 		goto out;
 	}
+	udp_rcvbuf(&conf->laddr);
 
 	err = sip_transp_add(sipd.sip, SIP_TRANSP_TCP, &conf->laddr);
 	if (err) {

@@ -93,6 +93,26 @@ int crypto_random(void *buf, size_t len)
 }
 
 
+uint64_t crypto_rand_u64(void)
+{
+	static uint64_t pool[512];
+	static size_t left;
+	uint64_t v;
+
+	if (!left) {
+		if (crypto_random(pool, sizeof(pool))) {
+			/* the CSPRNG failed: libre's rand still answers */
+			return rand_u64();
+		}
+		left = ARRAY_SIZE(pool);
+	}
+
+	v = pool[--left];
+	pool[left] = 0;      /* nothing used stays in memory */
+	return v;
+}
+
+
 int crypto_random_hex(char *hex, size_t sz)
 {
 	uint8_t bin[64];

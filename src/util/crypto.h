@@ -24,6 +24,10 @@ enum {
 int  crypto_hex(enum crypto_algo algo, char *hex, size_t sz, ...);
 size_t crypto_hex_len(enum crypto_algo algo);
 int  crypto_random(void *buf, size_t len);
+/* Unpredictable 64-bit values for tags, branches and ids, drawn from a
+ * buffer refilled by the CSPRNG 4 KiB at a time: one RAND_bytes call per
+ * message costs more than the rest of building it. Loop thread only. */
+uint64_t crypto_rand_u64(void);
 int  crypto_random_hex(char *hex, size_t sz);    /* fills sz-1 hex chars */
 bool crypto_equal(const void *a, const void *b, size_t len);
 bool crypto_streq(const char *a, const char *b);

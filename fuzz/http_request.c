@@ -21,8 +21,11 @@
  *
  * The admin token is "fuzz-token" (Authorization: Bearer fuzz-token).
  * Each run starts from queues billing and sales, agents alice (web and
- * SIP passwords) and bob, trunk carrier, route +15550100 -> billing, and
- * two call records; a run that changed provisioning is undone after it.
+ * SIP passwords) and bob, trunk carrier, route +15550100 -> billing, the
+ * default statuses, and two call records; a run that changed
+ * provisioning is undone after it. src/call is not started: the runtime
+ * routes (/agents/{id}/status, /queues/{id}/stats, /calls/{id}/routing,
+ * agents' "runtime") get what src/call answers when it is not running.
  *
  * FUZZ_PRINT=1 prints every reply to stderr, FUZZ_LOG=1 the server's log.
  *

@@ -4,13 +4,15 @@
  * patch and the printers. Runs the validate-only entry points of
  * src/prov/check.h: no store, no password hashing, no global state.
  *
- * The first byte picks what the rest is:
+ * The first byte picks what the rest is (modulo 7):
  *   0-3  one object of that kind (agents, queues, trunks, routes); when
  *        it is accepted, its canonical form must be accepted again and
  *        print the same (a printer/parser disagreement traps)
  *   4    a provisioning file
- *   5    second byte picks the kind; then "base\0patch": a merge patch
- *        onto an object, validated as PATCH would
+ *   5    second byte picks the kind (modulo 5: the four above, then
+ *        statuses); then "base\0patch": a merge patch onto an object,
+ *        validated as PATCH would
+ *   6    one status, as 0-3
  *
  *   make fuzz && build/fuzz/prov_json -max_total_time=60 \
  *       fuzz/corpus/prov_json
@@ -60,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(&err, 0, sizeof(err));
 
-	switch (data[0] % 6) {
+	switch (data[0] % 7) {
 
 	case 4:
 		(void)prov_check_json(json, len, &err);
@@ -72,7 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (len < 1)
 			break;
-		kind = (enum prov_kind)(json[0] & 3);
+		kind = (enum prov_kind)((uint8_t)json[0] % PROV_KINDS);
 		++json;
 		--len;
 
@@ -87,11 +89,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	}
 
-	default:
-		if (!prov_check_object((enum prov_kind)(data[0] % 6), json,
-				       len, &canon, &err))
-			roundtrip((enum prov_kind)(data[0] % 6), canon);
+	default: {
+		const enum prov_kind kind = data[0] % 7 == 6 ? PROV_STATUS :
+			(enum prov_kind)(data[0] % 7);
+
+		if (!prov_check_object(kind, json, len, &canon, &err))
+			roundtrip(kind, canon);
 		break;
+	}
 	}
 
 	mem_deref(canon);

@@ -23,7 +23,8 @@ status=0
 filter=${1:-}
 if [ -z "$filter" ] || echo unit | grep -q "$filter"; then
 	echo "== unit"
-	if ! "$BUILD/unit" >>"$out" 2>&1; then status=1; fi
+	# a hang is a failure too, not a stuck CI run
+	if ! timeout 600 "$BUILD/unit" >>"$out" 2>&1; then status=1; fi
 	grep -E '^(PASS|FAIL) ' "$out" | grep ' unit/' || true
 	if [ "$status" != 0 ] && ! grep -q '^FAIL unit/' "$out"; then
 		# the binary itself failed (crash, sanitizer): count it
@@ -35,7 +36,7 @@ fi
 for t in $(find tests -name 'test_*.py' | sort); do
 	case "$t" in *"$filter"*) ;; *) continue ;; esac
 	echo "== $t"
-	if ! python3 "$t" >"$out.one" 2>&1; then
+	if ! timeout 900 python3 "$t" >"$out.one" 2>&1; then
 		status=1
 		if ! grep -q '^FAIL ' "$out.one"; then
 			echo "FAIL $t (exit status)" >>"$out.one"

@@ -1,7 +1,7 @@
 /*
  * api.c — the route table and what every request goes through:
  *
- *   /api/v1/<res>[/<id>]  ->  open route?  ->  bearer token (401)
+ *   /api/v1/<res>[/<id>[/<sub>]]  ->  open route?  ->  bearer token (401)
  *     -> known path (404) -> method (405 + Allow) -> body type (415)
  *     -> handler
  *
@@ -25,22 +25,27 @@ static void api_health(struct api_req *req)
 }
 
 
-/* res NULL: any provisioning kind (agents, queues, trunks, routes) */
+/* res NULL: any provisioning kind (agents, queues, trunks, routes,
+ * statuses); sub: the part after the id, or NULL */
 static const struct route {
 	const char *res;
 	bool has_id;
+	const char *sub;
 	const char *met;
 	api_handler_h *h;
 	bool open;                 /* no token needed */
 } routes[] = {
-	{"health", false, "GET",    api_health,      true},
-	{"calls",  false, "GET",    api_calls_list,  false},
-	{"calls",  true,  "GET",    api_call_get,    false},
-	{NULL,     false, "GET",    api_prov_list,   false},
-	{NULL,     false, "POST",   api_prov_create, false},
-	{NULL,     true,  "GET",    api_prov_get,    false},
-	{NULL,     true,  "PATCH",  api_prov_update, false},
-	{NULL,     true,  "DELETE", api_prov_delete, false},
+	{"health", false, NULL,      "GET",    api_health,        true},
+	{"calls",  false, NULL,      "GET",    api_calls_list,    false},
+	{"calls",  true,  NULL,      "GET",    api_call_get,      false},
+	{"calls",  true,  "routing", "GET",    api_call_routing,  false},
+	{"agents", true,  "status",  "PUT",    api_agent_status_put, false},
+	{"queues", true,  "stats",   "GET",    api_queue_stats,   false},
+	{NULL,     false, NULL,      "GET",    api_prov_list,     false},
+	{NULL,     false, NULL,      "POST",   api_prov_create,   false},
+	{NULL,     true,  NULL,      "GET",    api_prov_get,      false},
+	{NULL,     true,  NULL,      "PATCH",  api_prov_update,   false},
+	{NULL,     true,  NULL,      "DELETE", api_prov_delete,   false},
 };
 
 
@@ -51,6 +56,9 @@ static bool route_matches(const struct route *r, const struct api_req *req)
 	if (r->has_id != (req->id != NULL))
 		return false;
 
+	if (r->sub ? pl_strcmp(&req->sub, r->sub) : req->sub.l != 0)
+		return false;
+
 	if (r->res)
 		return 0 == pl_strcmp(&req->res, r->res);
 
@@ -58,7 +66,8 @@ static bool route_matches(const struct route *r, const struct api_req *req)
 }
 
 
-/* "/api/v1/<res>" or "/api/v1/<res>/<id>"; false for anything else */
+/* "/api/v1/<res>", "/api/v1/<res>/<id>" or "/api/v1/<res>/<id>/<sub>";
+ * false for anything else */
 static bool parse_path(struct api_req *req)
 {
 	static const char prefix[] = "/api/v1/";
@@ -84,7 +93,17 @@ static bool parse_path(struct api_req *req)
 	id.p = slash + 1;
 	id.l = rest.l - req->res.l - 1;
 
-	if (!req->res.l || !id.l || pl_strchr(&id, '/'))
+	slash = pl_strchr(&id, '/');
+	if (slash) {
+		req->sub.p = slash + 1;
+		req->sub.l = id.l - (size_t)(slash - id.p) - 1;
+		id.l = (size_t)(slash - id.p);
+
+		if (!req->sub.l || pl_strchr(&req->sub, '/'))
+			return false;
+	}
+
+	if (!req->res.l || !id.l)
 		return false;
 
 	return 0 == api_pct_decode(&req->id, &id);
@@ -119,7 +138,8 @@ static bool authorized(const struct api *api, const struct http_msg *msg)
 
 static bool has_body(const struct pl *met)
 {
-	return 0 == pl_strcmp(met, "POST") || 0 == pl_strcmp(met, "PATCH");
+	return 0 == pl_strcmp(met, "POST") || 0 == pl_strcmp(met, "PATCH") ||
+		0 == pl_strcmp(met, "PUT");
 }
 
 

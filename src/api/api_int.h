@@ -5,8 +5,10 @@
  *   server.c   the TCP side: accepting, sending, idle and closing
  *   api.c      the route table, authentication, dispatch
  *   reply.c    JSON bodies and error replies
- *   provh.c    /api/v1/{agents,queues,trunks,routes}[/{id}]
+ *   provh.c    /api/v1/{agents,queues,trunks,routes,statuses}[/{id}]
  *   calls.c    /api/v1/calls[/{id}]
+ *   runtime.c  live state from src/call: agents' runtime and status,
+ *              /api/v1/queues/{id}/stats, /api/v1/calls/{id}/routing
  */
 #ifndef SWITCHBOARD_API_INT_H
 #define SWITCHBOARD_API_INT_H
@@ -36,6 +38,8 @@ struct api_req {
 	struct pl body;
 	struct pl res;             /* "agents", "calls", ... */
 	char *id;                  /* the URL-decoded {id}, or NULL */
+	struct pl sub;             /* "status" of /agents/{id}/status, or
+				      empty */
 	enum prov_kind kind;       /* when res is a provisioning kind */
 };
 
@@ -94,5 +98,11 @@ void api_prov_update(struct api_req *req);
 void api_prov_delete(struct api_req *req);
 void api_calls_list(struct api_req *req);
 void api_call_get(struct api_req *req);
+void api_agent_status_put(struct api_req *req);
+void api_queue_stats(struct api_req *req);
+void api_call_routing(struct api_req *req);
+/* the "runtime" member GET /api/v1/agents[/{id}] adds to each agent */
+int  api_agent_runtime(struct re_printf *pf, enum prov_kind kind,
+		       const char *id, void *arg);
 
 #endif

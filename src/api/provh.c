@@ -1,6 +1,8 @@
 /*
- * provh.c — /api/v1/{agents,queues,trunks,routes}[/{id}]: thin handlers
- * over prov_*, which validates, stores and answers with the errors.
+ * provh.c — /api/v1/{agents,queues,trunks,routes,statuses}[/{id}]: thin
+ * handlers over prov_*, which validates, stores and answers with the
+ * errors. Agents read with GET carry their live state ("runtime", see
+ * runtime.c).
  */
 #include <string.h>
 #include <re.h>
@@ -14,7 +16,8 @@ void api_prov_list(struct api_req *req)
 	int err;
 
 	memset(&perr, 0, sizeof(perr));
-	err = prov_json(req->kind, NULL, &out, &perr);
+	err = prov_json_extra(req->kind, NULL, req->kind == PROV_AGENT ?
+			      api_agent_runtime : NULL, NULL, &out, &perr);
 	api_reply_prov(req, err, 200, out, &perr);
 	mem_deref(out);
 }
@@ -40,7 +43,8 @@ void api_prov_get(struct api_req *req)
 	int err;
 
 	memset(&perr, 0, sizeof(perr));
-	err = prov_json(req->kind, req->id, &out, &perr);
+	err = prov_json_extra(req->kind, req->id, req->kind == PROV_AGENT ?
+			      api_agent_runtime : NULL, NULL, &out, &perr);
 	api_reply_prov(req, err, 200, out, &perr);
 	mem_deref(out);
 }

@@ -1,18 +1,17 @@
 /*
- * call.c — the call state machine.
+ * call.c — the call's life.
  *
  * A trunk's INVITE becomes a call: it is routed by its Request-URI to a
- * queue, gets a media relay, hears 180 Ringing, and waits as a routing
- * item. Each routing decision becomes an INVITE to the agent's phone;
- * busy, declined or unanswered within push_timeout_s sends the item back
- * to routing (the agent is skipped for DECLINE_BLOCK_MS); an answer
- * bridges the two legs through the relay. max_wait_s without an answer
- * ends the wait with 480. Either party's BYE ends both legs.
+ * queue, hears 180 Ringing, and waits as a routing item. Routing's
+ * decisions ring agents' phones (offer.c); the first answer is bridged
+ * to the caller through the relay. max_wait_s without an answer ends
+ * the wait with 480. Either party's BYE ends both legs.
  *
  * Ownership: cs.calls holds one reference to each live call; the record
- * saver holds one while the record is unsaved. A call owns its legs,
- * relay and routing item, and releases the routing item last, because
- * freeing agent capacity may start the next offer at once.
+ * saver holds one while the record is unsaved. A call owns its caller
+ * leg, its offers (and through them the agents' legs), relay and
+ * routing item, and releases the routing item last, because freeing
+ * agent capacity may start the next offer at once.
  */
 #include <string.h>
 #include <time.h>
@@ -26,8 +25,6 @@
 #include "call/internal.h"
 
 #define LOG_MODULE "call"
-
-enum { DECLINE_BLOCK_MS = 30000 };
 
 struct call_state_global cs;
 
@@ -45,21 +42,17 @@ static void call_destructor(void *arg)
 {
 	struct call *call = arg;
 
-	wtimer_cancel(&call->push_tmr);
 	wtimer_cancel(&call->wait_tmr);
 	list_unlink(&call->le);
 	list_unlink(&call->le_dirty);
 
-	sipd_leg_hangup(call->b, 503, "Service Unavailable");
+	call_offers_close(call);
 	sipd_leg_hangup(call->a, 503, "Service Unavailable");
-	mem_deref(call->b);
 	mem_deref(call->a);
 	mem_deref(call->relay);
 
-	for (size_t i = 0; i < call->nlegs; i++) {
-		mem_deref(call->legs[i].agent);
-		mem_deref(call->legs[i].uri);
-	}
+	list_flush(&call->legl);
+	mem_deref(call->caller);
 
 	mem_deref(call->from);
 	mem_deref(call->from_number);
@@ -68,36 +61,32 @@ static void call_destructor(void *arg)
 	mem_deref(call->trunk);
 	mem_deref(call->queue);
 	mem_deref(call->agent);
+	mem_deref(call->routing_json);
 
 	mem_deref(call->item);
 }
 
 
-static void leg_stats(struct call *call)
+struct call *call_find(const char *id)
+{
+	for (struct le *le = cs.calls.head; le; le = le->next) {
+		struct call *call = le->data;
+
+		if (!strcmp(call->id, id))
+			return call;
+	}
+
+	return NULL;
+}
+
+
+static void caller_stats(struct call *call)
 {
 	if (!call->relay)
 		return;
 
-	media_relay_stats(call->relay, MEDIA_A, &call->legs[0].rtp_in,
-			  &call->legs[0].rtp_out);
-	if (call->cur && call->cur->answered)
-		media_relay_stats(call->relay, MEDIA_B, &call->cur->rtp_in,
-				  &call->cur->rtp_out);
-}
-
-
-/* Ends the agent attempt in progress, if any, recording its code. */
-static void agent_attempt_over(struct call *call, uint16_t code)
-{
-	struct call_leg *cur = call->cur;
-
-	wtimer_cancel(&call->push_tmr);
-
-	if (cur) {
-		if (!cur->final_code)
-			cur->final_code = code;
-		cur->ended = call_wallclock();
-	}
+	media_relay_stats(call->relay, MEDIA_A, &call->caller->rtp_in,
+			  &call->caller->rtp_out);
 }
 
 
@@ -115,21 +104,24 @@ void call_end(struct call *call, const char *reason, const char *by,
 	call->hangup_by = by;
 
 	wtimer_cancel(&call->wait_tmr);
-	leg_stats(call);
+	caller_stats(call);
 
-	if (call->cur && !call->cur->ended) {
-		call->cur->ended = call->ended;
-		if (!call->cur->final_code)
-			call->cur->final_code = 487;
+	/* the winner's talk, for the record */
+	for (struct le *le = call->offers.head; le; le = le->next) {
+		struct offer *o = le->data;
+
+		if (o->leg == call->b && call->relay)
+			media_relay_stats(call->relay, MEDIA_B, &o->rec->rtp_in,
+					  &o->rec->rtp_out);
 	}
-	call->legs[0].ended = call->ended;
 
+	call->caller->ended = call->ended;
 	if (!sipd_leg_established(call->a) && !call->caller_code)
 		call->caller_code = code;
-	if (!call->legs[0].final_code)
-		call->legs[0].final_code = call->caller_code;
+	if (!call->caller->final_code)
+		call->caller->final_code = call->caller_code;
 
-	sipd_leg_hangup(call->b, 0, NULL);
+	call_offers_close(call);
 	sipd_leg_hangup(call->a, code, code == 404 ? "Not Found" :
 			code == 480 ? "Temporarily Unavailable" :
 			code == 488 ? "Not Acceptable Here" :
@@ -139,12 +131,17 @@ void call_end(struct call *call, const char *reason, const char *by,
 		 by ? by : "-", call->agent ? ", agent " : "",
 		 call->agent ? call->agent : "");
 
-	call_record_touch(call);
-
-	/* Last: freeing capacity may offer another call right away. */
+	/* Last: freeing capacity may offer another call right away. The
+	 * explanation is taken after the item's offers have ended, so an
+	 * offer still ringing reads "ended", not "pending". */
 	item = call->item;
 	call->item = NULL;
 	list_unlink(&call->le);
+	routing_item_end(item);
+	if (item)
+		(void)re_sdprintf(&call->routing_json, "%H",
+				  routing_item_explain, item);
+	call_record_touch(call);
 	mem_deref(item);
 	mem_deref(call);
 
@@ -158,23 +155,9 @@ void call_end(struct call *call, const char *reason, const char *by,
 }
 
 
-static void offer_failed(struct call *call, uint16_t code)
-{
-	agent_attempt_over(call, code);
-	call->b = mem_deref(call->b);
-	call->state = CALL_QUEUED;
-
-	log_info("call %s: agent %s did not take it (%u)", call->id,
-		 call->cur && call->cur->agent ? call->cur->agent : "?", code);
-	call->cur = NULL;
-
-	call_record_touch(call);
-	routing_offer_declined(call->item, DECLINE_BLOCK_MS);
-	call_routing_rearm();
-}
-
-
-static void answered(struct call *call, const struct sipd_leg_ev *ev)
+/* An offer's phone answered first: bridge it to the caller. */
+void call_answered(struct call *call, struct offer *o,
+		   const struct sipd_leg_ev *ev)
 {
 	struct mbuf *answer = NULL;
 	int err;
@@ -185,10 +168,23 @@ static void answered(struct call *call, const struct sipd_leg_ev *ev)
 	mem_deref(answer);
 
 	if (err) {
-		log_warn("call %s: cannot bridge the agent's answer: %m",
-			 call->id, err);
-		sipd_leg_hangup(call->b, 0, NULL);
-		offer_failed(call, 488);
+		char agent[PROV_ID_MAX + 1];
+		const bool open = o->open;
+
+		log_warn("call %s: cannot bridge %s's answer: %m", call->id,
+			 o->agent, err);
+		str_ncpy(agent, o->agent, sizeof(agent));
+		o->rec->final_code = 488;
+		o->rec->ended = call_wallclock();
+		mem_deref(o);                  /* BYE */
+		if (list_isempty(&call->offers)) {
+			wtimer_cancel(&call->push_tmr);
+			call->state = CALL_QUEUED;
+		}
+		if (open)
+			routing_offer_declined(call->item, agent,
+					       ROUTING_FAILED);
+		call_routing_rearm();
 		return;
 	}
 
@@ -196,67 +192,25 @@ static void answered(struct call *call, const struct sipd_leg_ev *ev)
 	wtimer_cancel(&call->wait_tmr);
 
 	call->state = CALL_ANSWERED;
+	call->b = o->leg;
 	call->answered = call_wallclock();
 	call->caller_code = 200;
-	call->legs[0].final_code = 200;
-	call->legs[0].answered = call->answered;
-	call->cur->final_code = ev->scode;
-	call->cur->answered = call->answered;
+	call->caller->final_code = 200;
+	call->caller->answered = call->answered;
+	o->rec->final_code = ev->scode;
+	o->rec->answered = call->answered;
+	o->open = false;
 	call->agent = mem_deref(call->agent);
-	(void)str_dup(&call->agent, call->cur->agent);
-
-	routing_offer_accepted(call->item);
-	call_record_touch(call);
+	(void)str_dup(&call->agent, o->agent);
 
 	log_info("call %s answered by %s", call->id, call->agent);
-}
 
-
-static void agent_leg_handler(struct sipd_leg *leg,
-			      const struct sipd_leg_ev *ev, void *arg)
-{
-	struct call *call = arg;
-	(void)leg;
-
-	switch (ev->type) {
-
-	case SIPD_LEG_PROGRESS:
-		break;
-
-	case SIPD_LEG_ANSWERED:
-		answered(call, ev);
-		break;
-
-	case SIPD_LEG_FAILED:
-		offer_failed(call, ev->scode);
-		break;
-
-	case SIPD_LEG_BYE:
-		agent_attempt_over(call, 0);
-		call_end(call, "completed", "agent", 0);
-		break;
-
-	case SIPD_LEG_LOST:
-		agent_attempt_over(call, 0);
-		call_end(call, "error", "system", 0);
-		break;
-
-	case SIPD_LEG_OFFER:
-		call_media_offer(call, MEDIA_B, ev);
-		break;
-
-	case SIPD_LEG_ACK_ANSWER:
-		call_media_ack_answer(call, MEDIA_B, ev);
-		break;
-
-	case SIPD_LEG_REOFFER_ANSWERED:
-	case SIPD_LEG_REOFFER_FAILED:
-		call_media_reoffer_answered(call, MEDIA_B, ev);
-		break;
-
-	default:
-		break;
-	}
+	err = routing_offer_accepted(call->item, o->agent);
+	if (err)
+		log_warn("call %s: routing did not know %s's offer: %m",
+			 call->id, o->agent, err);
+	offer_withdraw_others(call, o);
+	call_record_touch(call);
 }
 
 
@@ -300,20 +254,6 @@ static void caller_leg_handler(struct sipd_leg *leg,
 }
 
 
-static void push_timeout(void *arg)
-{
-	struct call *call = arg;
-
-	log_info("call %s: no answer from %s in %us", call->id,
-		 call->cur && call->cur->agent ? call->cur->agent : "?",
-		 call->push_timeout_s);
-
-	/* CANCEL: the phone's final answer will be 487 */
-	sipd_leg_hangup(call->b, 0, NULL);
-	offer_failed(call, 487);
-}
-
-
 static void wait_timeout(void *arg)
 {
 	struct call *call = arg;
@@ -321,77 +261,6 @@ static void wait_timeout(void *arg)
 	log_info("call %s: nobody answered in %us", call->id,
 		 call->max_wait_s);
 	call_end(call, "no_agent", "system", 480);
-}
-
-
-/* Routing picked an agent: ring its phone. */
-static void offer_handler(struct routing_item *item, const char *agent,
-			  void *arg)
-{
-	struct call *call = routing_item_owner(item);
-	const struct prov_agent *pa = prov_agent_find(agent);
-	struct sipd_target t;
-	struct mbuf *sdp = NULL;
-	char from[300], to[300];
-	int err;
-	(void)arg;
-
-	/* not expected: routing offers only waiting items; give the
-	 * reserved capacity back rather than strand it */
-	if (!call || call->state != CALL_QUEUED) {
-		routing_offer_declined(item, 0);
-		return;
-	}
-
-	err = pa && pa->sip_user ? sipd_agent_target(agent, &t) : ENOENT;
-	if (err) {
-		/* unregistered meanwhile: skip it for this call */
-		routing_offer_declined(item, DECLINE_BLOCK_MS);
-		call_routing_rearm();
-		return;
-	}
-
-	/* Media ports only once an agent is rung: a queue of waiting callers
-	 * must not hold four descriptors each while nothing flows. */
-	if (!call->relay) {
-		err = media_relay_alloc(&call->relay);
-		if (err) {
-			log_warn("call %s: no media ports: %m", call->id, err);
-			call_end(call, "error", "system", 503);
-			return;
-		}
-		media_relay_set_remote(call->relay, MEDIA_A,
-				       &call->offer_a.addr);
-	}
-
-	call->cur = call_leg_add(call, "agent", agent, t.uri);
-	call->state = CALL_OFFERING;
-	if (!call->offered)
-		call->offered = call_wallclock();
-
-	(void)re_snprintf(from, sizeof(from), "sip:%s@%s",
-			  call->from_number ? call->from_number : "anonymous",
-			  sipd_host());
-	(void)re_snprintf(to, sizeof(to), "sip:%s@%s", pa->sip_user,
-			  sipd_host());
-
-	err = call_media_offer_agent(call, &sdp);
-	if (!err)
-		err = sipd_leg_invite(&call->b, &t, from, call->from_name, to,
-				      sdp, agent_leg_handler, call);
-	mem_deref(sdp);
-
-	if (err) {
-		log_warn("call %s: cannot call agent %s: %m", call->id, agent,
-			 err);
-		offer_failed(call, 500);
-		return;
-	}
-
-	log_info("call %s offered to %s", call->id, agent);
-	wtimer_start(&call->push_tmr, call->push_timeout_s * 1000ull,
-		     push_timeout, call);
-	call_record_touch(call);
 }
 
 
@@ -442,9 +311,12 @@ static int call_alloc(struct call **callp, struct sipd_leg *leg,
 	jsonstr_sanitize(call->from_name);
 	jsonstr_sanitize(call->to);
 
-	call->cur = NULL;
-	(void)call_leg_add(call, "caller", NULL, call->from);
-	call->legs[0].started = call->arrived;
+	call->caller = mem_ref(call_leg_add(call, "caller", NULL, call->from));
+	if (!call->caller) {
+		err = ENOMEM;
+		goto out;
+	}
+	call->caller->started = call->arrived;
 
  out:
 	if (err)
@@ -512,7 +384,16 @@ static void invite_handler(struct sipd_leg *leg, const struct sip_msg *msg,
 		     wait_timeout, call);
 	call_record_touch(call);
 
-	err = routing_item_add(&call->item, cs.routing, call->queue, 1, call);
+	{
+		const struct routing_item_conf ic = {
+			.queue = call->queue,
+			.size = 1,
+			.priority = 0,
+			.owner = call,
+		};
+
+		err = routing_item_add(&call->item, cs.routing, &ic);
+	}
 	if (err) {
 		call_end(call, "error", "system", 500);
 		return;
@@ -522,10 +403,11 @@ static void invite_handler(struct sipd_leg *leg, const struct sip_msg *msg,
 }
 
 
+/* Routing's clock is the wall clock: its statistics count "today". */
 static uint64_t routing_clock(void *arg)
 {
 	(void)arg;
-	return wheel_now_ms();
+	return call_wallclock();
 }
 
 
@@ -536,7 +418,8 @@ int call_init(struct store *st, const struct sipd_conf *sc)
 	memset(&cs, 0, sizeof(cs));
 	cs.store = st;
 
-	err = routing_alloc(&cs.routing, routing_clock, offer_handler, NULL);
+	err = routing_alloc(&cs.routing, routing_clock, call_offer_handler,
+			    NULL);
 	if (err)
 		return err;
 

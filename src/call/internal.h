@@ -1,10 +1,14 @@
 /*
  * internal.h — shared by the files of src/call:
  *
- *   call.c    the state machine: legs, offers, answers, endings
+ *   call.c    the call's life: arrival, answer, end
+ *   offer.c   ringing agents' phones for a routing decision (one, or all
+ *             of a ring-all offer), push timeout, the winner
  *   media.c   SDP between the two legs and the relay, re-INVITEs
  *   record.c  the call record and its batched saving
- *   sync.c    keeping routing in step with provisioning and registrations
+ *   sync.c    keeping routing in step with provisioning, registrations
+ *             and agents' statuses
+ *   runtime.c read-outs and controls for the API
  */
 #ifndef SWITCHBOARD_CALL_INTERNAL_H
 #define SWITCHBOARD_CALL_INTERNAL_H
@@ -22,16 +26,29 @@ enum call_state {
 	CALL_ENDED,
 };
 
-enum { CALL_ID_LEN = 24, CALL_LEGS_MAX = 16 };
+enum { CALL_ID_LEN = 24, CALL_LEGS_MAX = 32 };
 
-/* One attempt to reach a party, for the record. */
+/* One attempt to reach a party, for the record. Offers hold a reference
+ * to theirs, so a record dropped from a long list stays valid. */
 struct call_leg {
+	struct le le;               /* call->legl */
 	const char *role;           /* "caller" or "agent" (static strings) */
 	char *agent;
 	char *uri;
 	uint16_t final_code;
 	uint64_t started, answered, ended;
 	uint64_t rtp_in, rtp_out;
+};
+
+/* An agent's phone being rung for this call. */
+struct offer {
+	struct le le;               /* call->offers */
+	struct call *call;          /* the call owns the offer */
+	struct sipd_leg *leg;
+	struct call_leg *rec;
+	char *agent;
+	bool open;                  /* routing still holds its reservation */
+	bool timed_out;
 };
 
 struct call {
@@ -41,7 +58,8 @@ struct call {
 	enum call_state state;
 
 	struct sipd_leg *a;         /* the caller */
-	struct sipd_leg *b;         /* the agent being offered or talking */
+	struct sipd_leg *b;         /* the winning offer's leg (borrowed) */
+	struct list offers;         /* struct offer */
 	struct media_relay *relay;
 	struct routing_item *item;
 
@@ -57,10 +75,10 @@ struct call {
 	uint64_t arrived, offered, answered, ended;   /* wall clock ms */
 	const char *end_reason, *hangup_by;
 	uint16_t caller_code;
+	char *routing_json;         /* the routing explanation, at the end */
 
-	struct call_leg legs[CALL_LEGS_MAX];
-	size_t nlegs;
-	struct call_leg *cur;       /* the agent attempt in progress */
+	struct call_leg *caller;    /* the first record in legl */
+	struct list legl;           /* struct call_leg, oldest first */
 
 	struct wtimer push_tmr, wait_tmr;
 };
@@ -81,6 +99,16 @@ extern struct call_state_global cs;
 uint64_t call_wallclock(void);
 void call_end(struct call *call, const char *reason, const char *by,
 	      uint16_t code);
+void call_answered(struct call *call, struct offer *o,
+		   const struct sipd_leg_ev *ev);
+struct call *call_find(const char *id);
+
+/* offer.c */
+void call_offer_handler(struct routing_item *item, const char *const *agents,
+			size_t n, void *arg);
+void call_offers_close(struct call *call);
+void offer_withdraw_others(struct call *call, struct offer *winner);
+void call_agent_removed(const char *agent);
 
 /* media.c */
 int  call_media_offer_agent(struct call *call, struct mbuf **sdp);
@@ -105,5 +133,6 @@ int  call_sync_init(void);
 void call_sync_close(void);
 void call_sync_registered(const char *agent, bool registered, void *arg);
 void call_routing_rearm(void);
+void call_status_persist(const char *agent);
 
 #endif

@@ -20,27 +20,46 @@ enum { FLUSH_MS = 50, RETRY_MS = 1000, RETAIN_MAX = 100000 };
 static void flush_handler(void *arg);
 
 
+static void leg_destructor(void *arg)
+{
+	struct call_leg *l = arg;
+
+	list_unlink(&l->le);
+	mem_deref(l->agent);
+	mem_deref(l->uri);
+}
+
+
 struct call_leg *call_leg_add(struct call *call, const char *role,
 			      const char *agent, const char *uri)
 {
 	struct call_leg *l;
 
-	/* A call that went round many agents keeps its latest attempts. */
-	if (call->nlegs == CALL_LEGS_MAX) {
-		mem_deref(call->legs[1].agent);
-		mem_deref(call->legs[1].uri);
-		memmove(&call->legs[1], &call->legs[2],
-			(CALL_LEGS_MAX - 2) * sizeof(call->legs[0]));
-		--call->nlegs;
+	/* A call that went round many agents keeps its caller and latest
+	 * attempts: the oldest attempt no offer holds is dropped. With more
+	 * phones ringing at once than that (ring-all), the list grows. */
+	if (list_count(&call->legl) >= CALL_LEGS_MAX) {
+		struct le *le = call->legl.head ? call->legl.head->next : NULL;
+
+		while (le && mem_nrefs(le->data) > 1)
+			le = le->next;
+		if (le)
+			mem_deref(le->data);
 	}
 
-	l = &call->legs[call->nlegs++];
-	memset(l, 0, sizeof(*l));
+	l = mem_zalloc(sizeof(*l), leg_destructor);
+	if (!l)
+		return NULL;
+
 	l->role = role;
 	l->started = call_wallclock();
-	(void)str_dup(&l->agent, agent);
-	(void)str_dup(&l->uri, uri);
+	if ((agent && str_dup(&l->agent, agent)) ||
+	    (uri && str_dup(&l->uri, uri))) {
+		mem_deref(l);
+		return NULL;
+	}
 
+	list_append(&call->legl, &l->le, l);
 	return l;
 }
 
@@ -49,11 +68,20 @@ static int save(struct call *call)
 {
 	struct store_leg legs[CALL_LEGS_MAX];
 	struct store_call c;
+	const size_t count = list_count(&call->legl);
+	size_t n = 0, skip = count > CALL_LEGS_MAX ? count - CALL_LEGS_MAX : 0;
 
-	for (size_t i = 0; i < call->nlegs; i++) {
-		const struct call_leg *l = &call->legs[i];
+	/* the caller, then the latest attempts */
+	for (struct le *le = call->legl.head; le && n < CALL_LEGS_MAX;
+	     le = le->next) {
+		const struct call_leg *l = le->data;
 
-		legs[i] = (struct store_leg){
+		if (l != call->caller && skip) {
+			--skip;
+			continue;
+		}
+
+		legs[n] = (struct store_leg){
 			.role = l->role,
 			.agent = l->agent,
 			.uri = l->uri,
@@ -64,11 +92,13 @@ static int save(struct call *call)
 			.rtp_in = l->rtp_in,
 			.rtp_out = l->rtp_out,
 		};
-	}
 
-	if (call->state != CALL_ENDED && call->relay && call->nlegs) {
-		media_relay_stats(call->relay, MEDIA_A, &legs[0].rtp_in,
-				  &legs[0].rtp_out);
+		/* live calls show the caller's media so far */
+		if (l == call->caller && call->state != CALL_ENDED &&
+		    call->relay)
+			media_relay_stats(call->relay, MEDIA_A, &legs[n].rtp_in,
+					  &legs[n].rtp_out);
+		++n;
 	}
 
 	c = (struct store_call){
@@ -87,7 +117,8 @@ static int save(struct call *call)
 		.hangup_by = call->hangup_by,
 		.caller_code = call->caller_code,
 		.legs = legs,
-		.nlegs = call->nlegs,
+		.nlegs = n,
+		.routing = call->routing_json,
 	};
 
 	return store_call_save(cs.store, &c);

@@ -2,7 +2,8 @@
  * agent.c — agents: reading, printing, and their secrets.
  *
  * Input:  {"id","name","password","sip":{"username","password"},
- *          "skills":{...},"capacity"}
+ *          "skills":{...},"capacity","queues":[{"id","level","position",
+ *          "weight"}]}
  * Stored: the same with "web_hash" for "password" and
  *         "sip":{"username","realm","ha1_md5","ha1_sha256"}.
  *
@@ -25,10 +26,13 @@ enum {
 };
 
 static const char *const keys_in[] = {
-	"id", "name", "password", "sip", "skills", "capacity", NULL
+	"id", "name", "password", "sip", "skills", "capacity", "queues", NULL
 };
 static const char *const keys_stored[] = {
-	"id", "name", "web_hash", "sip", "skills", "capacity", NULL
+	"id", "name", "web_hash", "sip", "skills", "capacity", "queues", NULL
+};
+static const char *const member_keys[] = {
+	"id", "level", "position", "weight", NULL
 };
 static const char *const sip_keys_in[] = {"username", "password", NULL};
 static const char *const sip_keys_stored[] = {
@@ -45,6 +49,7 @@ static void destructor(void *arg)
 	mem_deref(ao->a.web_hash);
 	mem_deref(ao->a.sip_user);
 	mem_deref(ao->a.skills);
+	mem_deref(ao->a.queues);
 	mem_deref(ao->realm);
 }
 
@@ -202,6 +207,99 @@ static int parse_secret(struct prov_item *it, const struct odict *o,
 }
 
 
+static int get_member(struct prov_member *m, const struct odict_entry *el,
+		      const char *epath, struct prov_error *err)
+{
+	const struct odict *mo;
+	const char *queue = NULL;
+	uint32_t level = 1;
+	int e;
+
+	if (el->type != ODICT_OBJECT)
+		return prov_err(err, 400, "invalid_field", epath, "must be an "
+				"object {\"id\", \"level\", \"position\", "
+				"\"weight\"}");
+
+	mo = el->u.odict;
+	m->position = 0;
+	m->weight = 1;
+
+	e = prov_check_keys(mo, member_keys, epath, err);
+	e = e ? e : prov_get_id(&queue, mo, "id", epath, "._-", PROV_ID_MAX,
+				err);
+	e = e ? e : prov_get_u32(&level, mo, "level", epath, 1, 9, err);
+	e = e ? e : prov_get_u32(&m->position, mo, "position", epath, 0,
+				 100000, err);
+	e = e ? e : prov_get_u32(&m->weight, mo, "weight", epath, 1, 1000,
+				 err);
+	if (e)
+		return e;
+
+	str_ncpy(m->queue, queue, sizeof(m->queue));
+	m->level = (uint8_t)level;
+	return 0;
+}
+
+
+/* "queues": [{"id","level","position","weight"}, ...] in the order
+ * given; absent (or null): any queue whose skills the agent meets */
+static int get_members(struct prov_agent *a, const struct odict *o,
+		       const char *path, struct prov_error *err)
+{
+	const struct odict *arr = NULL;
+	char qpath[PROV_PATH_MAX], epath[PROV_PATH_MAX];
+	size_t cnt, i = 0;
+	struct le *le;
+	int e;
+
+	e = prov_get_arr(&arr, o, "queues", path, false, err);
+	if (e || !arr)
+		return e;
+
+	prov_path(qpath, sizeof(qpath), path, "queues");
+
+	cnt = list_count(&arr->lst);
+	if (cnt > PROV_MEMBERS_MAX)
+		return prov_err(err, 400, "invalid_field", qpath,
+				"at most %u queues", PROV_MEMBERS_MAX);
+
+	a->queues_listed = true;
+	if (!cnt)
+		return 0;
+
+	a->queues = mem_zalloc(cnt * sizeof(*a->queues), NULL);
+	if (!a->queues)
+		return ENOMEM;
+
+	LIST_FOREACH(&arr->lst, le) {
+		struct prov_member *m = &a->queues[i];
+
+		(void)re_snprintf(epath, sizeof(epath), "%s[%zu]", qpath, i);
+
+		e = get_member(m, le->data, epath, err);
+		if (e)
+			return e;
+
+		for (size_t j = 0; j < i; j++) {
+			char field[PROV_PATH_MAX];
+
+			if (strcmp(a->queues[j].queue, m->queue))
+				continue;
+
+			prov_path(field, sizeof(field), epath, "id");
+			return prov_err(err, 400, "invalid_field", field,
+					"queue '%s' is listed twice (also at "
+					"%s[%zu])", m->queue, qpath, j);
+		}
+
+		++i;
+	}
+
+	a->nqueues = cnt;
+	return 0;
+}
+
+
 static int agent_parse(struct prov_item *it, const struct odict *o,
 		       enum prov_mode mode, const void *old,
 		       struct prov_error *err)
@@ -235,6 +333,7 @@ static int agent_parse(struct prov_item *it, const struct odict *o,
 		return ENOMEM;
 
 	e = prov_get_skills(&ao->a.skills, &ao->a.nskills, o, path, err);
+	e = e ? e : get_members(&ao->a, o, path, err);
 	e = e ? e : parse_secret(it, o, mode, err);
 	if (!e && sip)
 		e = parse_sip(it, sip, mode, old, path, err);
@@ -327,6 +426,23 @@ static int agent_print(struct re_printf *pf, const void *obj,
 
 	if (!err)
 		err = re_hprintf(pf, ",\"capacity\":%u", a->capacity);
+
+	if (!err && a->queues_listed) {
+		err = re_hprintf(pf, ",\"queues\":[");
+
+		for (size_t i = 0; i < a->nqueues && !err; i++) {
+			const struct prov_member *m = &a->queues[i];
+
+			err = re_hprintf(pf, "%s{\"id\":%H,\"level\":%u,"
+					 "\"position\":%u,\"weight\":%u}",
+					 i ? "," : "", jsonstr_print,
+					 m->queue, m->level, m->position,
+					 m->weight);
+		}
+
+		if (!err)
+			err = re_hprintf(pf, "]");
+	}
 
 	if (!err && form == PROV_FORM_PUBLIC)
 		err = re_hprintf(pf, ",\"web_login\":%s",

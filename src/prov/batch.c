@@ -4,14 +4,19 @@
  *
  *   1. every object is read and validated on its own (prov_batch_parse)
  *   2. references are checked against the state the batch would leave:
- *      routes name existing queues, SIP usernames stay unique, a queue
- *      in use is not removed (prov_batch_check)
+ *      routes, agents' memberships and overflows name existing queues,
+ *      missed statuses existing statuses, SIP usernames stay unique, a
+ *      queue or status in use is not removed, nor is "available"
+ *      (prov_batch_check)
  *   3. secrets are hashed and store documents printed; objects whose
  *      document did not change drop out (no write, no notification)
- *   4. one store transaction writes the rest
+ *   4. one store transaction writes the rest (and drops a removed
+ *      agent's presence status)
  *   5. memory is swapped (nothing can fail from here on: entries were
  *      allocated before the write)
- *   6. listeners hear of each change, then replaced objects are freed
+ *   6. listeners hear of each change (additions and updates in the
+ *      order of notify_order, then removals in the reverse order), then
+ *      replaced objects are freed
  */
 #include <string.h>
 #include <re.h>
@@ -184,36 +189,151 @@ static bool queue_exists(const struct prov_batch *b, const char *id)
 }
 
 
+static bool status_exists(const struct prov_batch *b, const char *id)
+{
+	const struct prov_item *it = prov_batch_find(b, PROV_STATUS, id);
+
+	if (it)
+		return it->obj != NULL;
+
+	if (prov_registry_get(PROV_STATUS, id))
+		return true;
+
+	/* validation without prov_init (check.h): a database would have
+	 * been seeded with these */
+	return !prov_g.ready && prov_status_default(id);
+}
+
+
+static int no_queue(const struct prov_item *it, const char *key,
+		    const char *queue, struct prov_error *err)
+{
+	char field[PROV_PATH_MAX];
+
+	prov_path(field, sizeof(field), it->path, key);
+	return prov_err(err, 400, "invalid_field", field,
+			"no queue '%s' exists", queue);
+}
+
+
 static int check_route(const struct prov_batch *b, const struct prov_item *it,
 		       struct prov_error *err)
 {
 	const struct prov_route *r = it->obj;
-	char field[PROV_PATH_MAX];
 
 	if (queue_exists(b, r->queue))
 		return 0;
 
-	prov_path(field, sizeof(field), it->path, "queue");
-	return prov_err(err, 400, "invalid_field", field,
-			"no queue '%s' exists", r->queue);
+	return no_queue(it, "queue", r->queue, err);
 }
 
 
-struct route_user {
+static int check_queue(const struct prov_batch *b, const struct prov_item *it,
+		       struct prov_error *err)
+{
+	const struct prov_queue *q = it->obj;
+	char field[PROV_PATH_MAX];
+
+	if (q->overflow_queue && !queue_exists(b, q->overflow_queue))
+		return no_queue(it, "overflow.queue", q->overflow_queue, err);
+
+	if (q->missed_status && !status_exists(b, q->missed_status)) {
+		prov_path(field, sizeof(field), it->path, "missed_status");
+		return prov_err(err, 400, "invalid_field", field,
+				"no status '%s' exists", q->missed_status);
+	}
+
+	return 0;
+}
+
+
+static int check_members(const struct prov_batch *b,
+			 const struct prov_item *it, struct prov_error *err)
+{
+	const struct prov_agent *a = it->obj;
+
+	for (size_t i = 0; i < a->nqueues; i++) {
+		char key[32];
+
+		if (queue_exists(b, a->queues[i].queue))
+			continue;
+
+		(void)re_snprintf(key, sizeof(key), "queues[%zu].id", i);
+		return no_queue(it, key, a->queues[i].queue, err);
+	}
+
+	return 0;
+}
+
+
+/* Removals: who still names the object once the batch is applied.
+ * Objects the batch changes are checked in their new form by the
+ * forward checks above, so only stored ones the batch leaves alone are
+ * looked at here. */
+struct user {
 	const struct prov_batch *b;
-	const char *queue;
+	const char *id;
 };
 
 
-/* a stored route that still names the queue after the batch */
 static bool route_uses(struct le *le, void *arg)
 {
 	const struct prov_entry *e = le->data;
 	const struct prov_route *r = e->obj;
-	struct route_user *u = arg;
+	struct user *u = arg;
 
-	return 0 == strcmp(r->queue, u->queue) &&
+	return 0 == strcmp(r->queue, u->id) &&
 		!prov_batch_find(u->b, PROV_ROUTE, r->number);
+}
+
+
+static bool overflow_uses(struct le *le, void *arg)
+{
+	const struct prov_entry *e = le->data;
+	const struct prov_queue *q = e->obj;
+	struct user *u = arg;
+
+	return q->overflow_queue && 0 == strcmp(q->overflow_queue, u->id) &&
+		!prov_batch_find(u->b, PROV_QUEUE, q->id);
+}
+
+
+static bool member_uses(struct le *le, void *arg)
+{
+	const struct prov_entry *e = le->data;
+	const struct prov_agent *a = e->obj;
+	struct user *u = arg;
+
+	if (prov_batch_find(u->b, PROV_AGENT, a->id))
+		return false;
+
+	for (size_t i = 0; i < a->nqueues; i++) {
+		if (0 == strcmp(a->queues[i].queue, u->id))
+			return true;
+	}
+
+	return false;
+}
+
+
+static bool missed_uses(struct le *le, void *arg)
+{
+	const struct prov_entry *e = le->data;
+	const struct prov_queue *q = e->obj;
+	struct user *u = arg;
+
+	return q->missed_status && 0 == strcmp(q->missed_status, u->id) &&
+		!prov_batch_find(u->b, PROV_QUEUE, q->id);
+}
+
+
+static const void *user_of(enum prov_kind kind, list_apply_h *h,
+			   struct user *u)
+{
+	const struct prov_entry *e;
+
+	e = list_ledata(hash_apply(prov_g.byid[kind], h, u));
+	return e ? e->obj : NULL;
 }
 
 
@@ -221,16 +341,52 @@ static int check_queue_removal(const struct prov_batch *b,
 			       const struct prov_item *it,
 			       struct prov_error *err)
 {
-	struct route_user u = {b, it->id};
-	const struct prov_entry *e;
+	struct user u = {b, it->id};
+	const struct prov_route *r;
+	const struct prov_queue *q;
+	const struct prov_agent *a;
 
-	e = list_ledata(hash_apply(prov_g.byid[PROV_ROUTE], route_uses, &u));
-	if (!e)
-		return 0;
+	r = user_of(PROV_ROUTE, route_uses, &u);
+	if (r)
+		return prov_err(err, 409, "in_use", NULL, "queue '%s' is "
+				"used by route '%s'; change or delete the "
+				"route first", it->id, r->number);
 
-	return prov_err(err, 409, "in_use", NULL, "queue '%s' is used by "
-			"route '%s'; change or delete the route first",
-			it->id, ((const struct prov_route *)e->obj)->number);
+	q = user_of(PROV_QUEUE, overflow_uses, &u);
+	if (q)
+		return prov_err(err, 409, "in_use", NULL, "queue '%s' is the "
+				"overflow of queue '%s'; change that queue's "
+				"overflow first", it->id, q->id);
+
+	a = user_of(PROV_AGENT, member_uses, &u);
+	if (a)
+		return prov_err(err, 409, "in_use", NULL, "queue '%s' is "
+				"listed in the queues of agent '%s'; take it "
+				"out first", it->id, a->id);
+
+	return 0;
+}
+
+
+static int check_status_removal(const struct prov_batch *b,
+				const struct prov_item *it,
+				struct prov_error *err)
+{
+	struct user u = {b, it->id};
+	const struct prov_queue *q;
+
+	if (0 == strcmp(it->id, PROV_STATUS_AVAILABLE))
+		return prov_err(err, 409, "in_use", NULL, "status "
+				"'available' cannot be deleted: agents start "
+				"in it");
+
+	q = user_of(PROV_QUEUE, missed_uses, &u);
+	if (q)
+		return prov_err(err, 409, "in_use", NULL, "status '%s' is the "
+				"missed_status of queue '%s'; change that "
+				"queue first", it->id, q->id);
+
+	return 0;
 }
 
 
@@ -289,10 +445,17 @@ int prov_batch_check(const struct prov_batch *b, struct prov_error *err)
 
 		if (it->obj && it->kind == PROV_ROUTE)
 			e = check_route(b, it, err);
-		else if (it->obj && it->kind == PROV_AGENT)
+		else if (it->obj && it->kind == PROV_QUEUE)
+			e = check_queue(b, it, err);
+		else if (it->obj && it->kind == PROV_AGENT) {
 			e = check_sip(b, seen, it, err);
+			if (!e)
+				e = check_members(b, it, err);
+		}
 		else if (!it->obj && it->kind == PROV_QUEUE)
 			e = check_queue_removal(b, it, err);
+		else if (!it->obj && it->kind == PROV_STATUS)
+			e = check_status_removal(b, it, err);
 
 		if (e)
 			break;
@@ -372,6 +535,10 @@ static int write_store(struct prov_batch *b)
 			e = store_obj_put(st, kind, it->id, it->doc);
 		else
 			e = store_obj_delete(st, kind, it->id);
+
+		/* a new agent of the same id starts afresh */
+		if (!e && !it->obj && it->kind == PROV_AGENT)
+			e = store_agent_status_delete(st, it->id);
 		if (e)
 			break;
 	}
@@ -382,6 +549,38 @@ static int write_store(struct prov_batch *b)
 		(void)store_rollback(st);
 
 	return e;
+}
+
+
+/* Additions and updates: an object after those it may name. Removals
+ * go the other way round. */
+static const enum prov_kind notify_order[PROV_KINDS] = {
+	PROV_STATUS, PROV_QUEUE, PROV_AGENT, PROV_TRUNK, PROV_ROUTE
+};
+
+
+static void notify(const struct prov_batch *b)
+{
+	struct le *le;
+
+	for (size_t k = 0; k < PROV_KINDS; k++) {
+		LIST_FOREACH(&b->items, le) {
+			const struct prov_item *it = le->data;
+
+			if (it->kind == notify_order[k] && it->obj &&
+			    !it->unchanged)
+				prov_notify(it->kind, it->op, it->id);
+		}
+	}
+
+	for (size_t k = PROV_KINDS; k-- > 0;) {
+		LIST_FOREACH(&b->items, le) {
+			const struct prov_item *it = le->data;
+
+			if (it->kind == notify_order[k] && !it->obj)
+				prov_notify(it->kind, it->op, it->id);
+		}
+	}
 }
 
 
@@ -456,12 +655,7 @@ int prov_batch_commit(struct prov_batch *b, struct prov_error *err)
 		++i;
 	}
 
-	LIST_FOREACH(&b->items, le) {
-		const struct prov_item *it = le->data;
-
-		if (!it->unchanged)
-			prov_notify(it->kind, it->op, it->id);
-	}
+	notify(b);
 
 	/* the registry holds the new entries now */
 	memset(fresh, 0, n * sizeof(*fresh));

@@ -181,24 +181,64 @@ int prov_delete(enum prov_kind kind, const char *id, struct prov_error *err)
 }
 
 
-static int print_list(struct re_printf *pf, const enum prov_kind *kind)
+struct printing {
+	enum prov_kind kind;
+	const char *id;            /* one object, or NULL for the list */
+	prov_print_extra_h *h;     /* extra members, or NULL */
+	void *arg;
+};
+
+
+/* One object's public form, with what h adds before its closing brace.
+ * Every printer ends an object with '}', so the object is printed into a
+ * buffer first and the brace moved after the extra members. */
+static int print_one(struct re_printf *pf, const struct printing *p,
+		     const struct prov_entry *e)
+{
+	const struct prov_kind_ops *ops = prov_ops(p->kind);
+	char *s = NULL;
+	size_t len;
+	int err;
+
+	if (!p->h)
+		return ops->print(pf, e->obj, PROV_FORM_PUBLIC);
+
+	err = prov_print_obj(&s, p->kind, e->obj, PROV_FORM_PUBLIC);
+	if (err)
+		return err;
+
+	len = strlen(s);
+	err = re_hprintf(pf, "%b", s, len - 1);
+	if (!err)
+		err = p->h(pf, p->kind, ops->id(e->obj), p->arg);
+	if (!err)
+		err = re_hprintf(pf, "}");
+
+	mem_deref(s);
+	return err;
+}
+
+
+static int print_h(struct re_printf *pf, const struct printing *p)
 {
 	struct prov_entry **arr = NULL;
 	size_t n = 0;
 	int err;
 
-	err = prov_registry_sorted(&arr, &n, *kind);
+	if (p->id)
+		return print_one(pf, p, prov_registry_get(p->kind, p->id));
+
+	err = prov_registry_sorted(&arr, &n, p->kind);
 	if (err)
 		return err;
 
-	err = re_hprintf(pf, "{\"%s\":[", prov_kind_name(*kind));
+	err = re_hprintf(pf, "{\"%s\":[", prov_kind_name(p->kind));
 
 	for (size_t i = 0; i < n && !err; i++) {
 		if (i)
 			err = re_hprintf(pf, ",");
 		if (!err)
-			err = prov_ops(*kind)->print(pf, arr[i]->obj,
-						     PROV_FORM_PUBLIC);
+			err = print_one(pf, p, arr[i]);
 	}
 
 	if (!err)
@@ -209,31 +249,46 @@ static int print_list(struct re_printf *pf, const enum prov_kind *kind)
 }
 
 
-int prov_json(enum prov_kind kind, const char *id, char **out,
-	      struct prov_error *err)
+int prov_json_extra(enum prov_kind kind, const char *id,
+		    prov_print_extra_h *h, void *arg, char **out,
+		    struct prov_error *err)
 {
+	struct printing p = {kind, id, h, arg};
+
 	if (!prov_ops(kind) || !out)
 		return EINVAL;
 
 	if (!prov_g.ready)
 		return not_ready(err);
 
-	if (!id)
-		return re_sdprintf(out, "%H", print_list, &kind);
-
-	if (!prov_registry_get(kind, id))
+	if (id && !prov_registry_get(kind, id))
 		return not_found(err, kind, id);
 
-	return print_public(out, kind, id);
+	return re_sdprintf(out, "%H", print_h, &p);
 }
 
 
-/* {"agents":[...],"queues":[...],"trunks":[...],"routes":[...]} into b */
+int prov_json(enum prov_kind kind, const char *id, char **out,
+	      struct prov_error *err)
+{
+	return prov_json_extra(kind, id, NULL, NULL, out, err);
+}
+
+
+int prov_json_decode(struct odict **odp, const char *json, size_t len,
+		     struct prov_error *err)
+{
+	return prov_json_parse(odp, json, len, err);
+}
+
+
+/* {"agents":[...],"queues":[...],"trunks":[...],"routes":[...],
+ * "statuses":[...]} into b */
 int prov_file_parse(struct prov_batch *b, const struct odict *od,
 		    struct prov_error *err)
 {
 	static const char *const top[] = {
-		"agents", "queues", "trunks", "routes", NULL
+		"agents", "queues", "trunks", "routes", "statuses", NULL
 	};
 	int e;
 

@@ -17,6 +17,7 @@ static const struct prov_kind_ops *const kind_ops[PROV_KINDS] = {
 	[PROV_QUEUE] = &prov_queue_ops,
 	[PROV_TRUNK] = &prov_trunk_ops,
 	[PROV_ROUTE] = &prov_route_ops,
+	[PROV_STATUS] = &prov_status_ops,
 };
 
 static const char *const op_names[] = {"added", "updated", "removed"};
@@ -171,6 +172,28 @@ static int load_h(const char *id, const char *doc, void *arg)
 }
 
 
+/* A database without statuses is new (or older than statuses): give it
+ * the defaults, written like a provisioning file. "available" can never
+ * be removed, so this happens once. */
+static int seed_statuses(void)
+{
+	struct prov_error perr;
+	int err;
+
+	if (prov_g.count[PROV_STATUS])
+		return 0;
+
+	memset(&perr, 0, sizeof(perr));
+	err = prov_apply_json(prov_status_defaults,
+			      strlen(prov_status_defaults), &perr);
+	if (err)
+		log_error("default statuses: %s", perr.message[0] ?
+			  perr.message : "out of memory");
+
+	return err;
+}
+
+
 int prov_init(struct store *st, const char *realm)
 {
 	int err;
@@ -202,9 +225,14 @@ int prov_init(struct store *st, const char *realm)
 
 	prov_g.ready = true;
 
-	log_info("%u agents, %u queues, %u trunks, %u routes",
+	err = seed_statuses();
+	if (err)
+		goto out;
+
+	log_info("%u agents, %u queues, %u trunks, %u routes, %u statuses",
 		 prov_g.count[PROV_AGENT], prov_g.count[PROV_QUEUE],
-		 prov_g.count[PROV_TRUNK], prov_g.count[PROV_ROUTE]);
+		 prov_g.count[PROV_TRUNK], prov_g.count[PROV_ROUTE],
+		 prov_g.count[PROV_STATUS]);
 
  out:
 	if (err)

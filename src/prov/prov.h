@@ -1,7 +1,7 @@
 /*
- * prov.h — provisioning: the agents, queues, trunks and routes an admin
- * declares, validated once into typed structs that the rest of switchboard
- * reads on its hot paths.
+ * prov.h — provisioning: the agents, queues, trunks, routes and presence
+ * statuses an admin declares, validated once into typed structs that the
+ * rest of switchboard reads on its hot paths.
  *
  * Sources: the JSON file given with --provision (applied at start, upsert,
  * all-or-nothing) and the REST API (src/api). Every accepted change is
@@ -16,6 +16,9 @@
  * Lifetime: lookups return pointers that stay valid until the next change
  * of provisioning (a prov_* call that writes); hold a mem_ref to keep one
  * longer. Listeners are told of every change after it took effect.
+ *
+ * Deleting an agent also deletes its saved presence status (the store's
+ * agent_status row), in the same transaction.
  */
 #ifndef SWITCHBOARD_PROV_H
 #define SWITCHBOARD_PROV_H
@@ -32,6 +35,7 @@ enum prov_kind {
 	PROV_QUEUE,
 	PROV_TRUNK,
 	PROV_ROUTE,
+	PROV_STATUS,
 	PROV_KINDS
 };
 
@@ -45,11 +49,30 @@ enum {
 	PROV_ID_MAX = 64,
 	PROV_SKILL_MAX = 32,       /* skill name length */
 	PROV_SKILLS_MAX = 64,      /* skills per agent or queue */
+	PROV_RELAX_MAX = 16,       /* relaxation steps per queue */
+	PROV_MEMBERS_MAX = 1024,   /* queue memberships per agent */
 };
 
 struct prov_skill {
 	char name[PROV_SKILL_MAX + 1];
 	uint8_t level;             /* 1..10 */
+};
+
+/* An agent's membership of a queue ("queues":[{"id","level","position",
+ * "weight"}]). */
+struct prov_member {
+	char queue[PROV_ID_MAX + 1];
+	uint8_t level;             /* tier, 1..9 (1 = first) */
+	uint32_t position;         /* 0..100000: top-down, round-robin order */
+	uint32_t weight;           /* 1..1000: weighted-random */
+};
+
+/* After after_s seconds of waiting, the queue's minimum level of skill
+ * becomes level; 0 drops the requirement. */
+struct prov_relax {
+	uint32_t after_s;          /* 1..86400 */
+	char skill[PROV_SKILL_MAX + 1];   /* one of the queue's skills */
+	uint8_t level;             /* 0..10 */
 };
 
 struct prov_agent {
@@ -62,16 +85,36 @@ struct prov_agent {
 	struct prov_skill *skills; /* sorted by name */
 	size_t nskills;
 	uint32_t capacity;         /* units, >= 1 */
+	/* queues_listed false: the agent may serve any queue whose skills
+	 * it meets (queues NULL, nqueues 0). true: only the queues listed,
+	 * in the order given (nqueues may be 0: none). */
+	bool queues_listed;
+	struct prov_member *queues;
+	size_t nqueues;
 };
 
 struct prov_queue {
 	char *id;
 	char *name;
-	char *strategy;            /* "longest-idle" */
+	/* one of longest-idle (default), ring-all, round-robin, top-down,
+	 * fewest-calls, least-talk-time, random, weighted-random,
+	 * least-active, most-available, tiers: routing_strategy_parse's
+	 * names */
+	char *strategy;
 	struct prov_skill *skills; /* minimum levels, sorted by name */
 	size_t nskills;
 	uint32_t push_timeout_s;   /* ring an agent this long, then next */
 	uint32_t max_wait_s;       /* caller waits this long, then 480 */
+	uint32_t tier_wait_s;      /* "tiers":{"wait_s"}, 1..3600, default
+				      15; used by strategy "tiers" */
+	struct prov_relax *relax;  /* sorted by after_s (stable) */
+	size_t nrelax;
+	char *overflow_queue;      /* another queue's id, or NULL */
+	uint32_t overflow_after_s; /* 1..86400 when overflow_queue is set */
+	double aging_per_min;      /* 0..10, at most 3 decimals; default 0 */
+	uint32_t service_level_s;  /* 1..3600, default 20 */
+	uint32_t decline_block_s;  /* 0..3600, default 30 */
+	char *missed_status;       /* a status id, or NULL */
 };
 
 struct prov_cidr {
@@ -90,6 +133,15 @@ struct prov_route {
 	char *queue;
 };
 
+/* A presence status an agent can be in. prov_init seeds available
+ * (routable), busy, break, lunch, offline and missed (not routable) into
+ * an empty database; "available" always exists and is routable. */
+struct prov_status {
+	char *id;
+	char *name;
+	bool routable;
+};
+
 /* Errors for a user: status is the HTTP status to answer (400, 404, 409),
  * code a stable machine word ("invalid_field", "unknown_field",
  * "missing_field", "not_found", "exists", "in_use", "invalid_json"),
@@ -102,6 +154,11 @@ struct prov_error {
 	char message[256];
 };
 
+/* Listeners hear of every object a change added, updated or removed,
+ * after the whole change took effect: additions and updates first, by
+ * kind in the order statuses, queues, agents, trunks, routes (so an
+ * object is announced after those it may name), then removals in the
+ * reverse order. */
 typedef void (prov_change_h)(enum prov_kind kind, enum prov_op op,
 			     const char *id, void *arg);
 
@@ -113,8 +170,9 @@ const char *prov_kind_name(enum prov_kind kind);   /* "agents", ... */
 int  prov_kind_parse(enum prov_kind *kind, const struct pl *name);
 
 /* The --provision file: {"agents":[...],"queues":[...],"trunks":[...],
- * "routes":[...]}. Every object is validated before any is written; on
- * error nothing changes and err->field starts with the array path. */
+ * "routes":[...],"statuses":[...]}. Every object is validated before any
+ * is written; on error nothing changes and err->field starts with the
+ * array path. */
 int  prov_apply_file(const char *path, struct prov_error *err);
 int  prov_apply_json(const char *json, size_t len, struct prov_error *err);
 
@@ -131,20 +189,40 @@ int  prov_delete(enum prov_kind kind, const char *id,
 int  prov_json(enum prov_kind kind, const char *id, char **out,
 	       struct prov_error *err);
 
+/* As prov_json, and each object printed gets the members h prints (each
+ * as ,"key":value) before its closing brace; h may print nothing. An
+ * error from h ends the print and is returned. */
+typedef int (prov_print_extra_h)(struct re_printf *pf, enum prov_kind kind,
+				 const char *id, void *arg);
+int  prov_json_extra(enum prov_kind kind, const char *id,
+		     prov_print_extra_h *h, void *arg, char **out,
+		     struct prov_error *err);
+
+/* A request body as strictly as provisioning reads one (RFC 8259, one
+ * object, no duplicate keys, no \u0000): for other JSON bodies the API
+ * takes. On error err says why (400 invalid_json). */
+int  prov_json_decode(struct odict **odp, const char *json, size_t len,
+		      struct prov_error *err);
+
 /* Lookups */
 const struct prov_agent *prov_agent_find(const char *id);
 const struct prov_agent *prov_agent_by_sip_user(const struct pl *user);
 const struct prov_queue *prov_queue_find(const char *id);
 /* exact match first, then ignoring a leading '+' on either side */
 const struct prov_route *prov_route_find(const struct pl *number);
+const struct prov_status *prov_status_find(const char *id);
 /* the first trunk whose allow list contains src (port ignored) */
 const struct prov_trunk *prov_trunk_match(const struct sa *src);
 
-/* Visit every agent / queue until the handler returns true. */
+/* Visit every agent / queue / status until the handler returns true. */
 typedef bool (prov_agent_apply_h)(const struct prov_agent *a, void *arg);
 const struct prov_agent *prov_agent_apply(prov_agent_apply_h *h, void *arg);
 typedef bool (prov_queue_apply_h)(const struct prov_queue *q, void *arg);
 const struct prov_queue *prov_queue_apply(prov_queue_apply_h *h, void *arg);
+typedef bool (prov_status_apply_h)(const struct prov_status *s,
+				   void *arg);
+const struct prov_status *prov_status_apply(prov_status_apply_h *h,
+					    void *arg);
 
 const char *prov_realm(void);
 

@@ -10,6 +10,7 @@
  *   queue.c     named for it), typed object -> JSON in three forms
  *   trunk.c
  *   route.c
+ *   status.c
  *   batch.c     a set of items: cross-references, secrets, one store
  *               transaction, the in-memory swap, listeners
  *   registry.c  the typed objects in memory and the lookups
@@ -29,6 +30,8 @@ enum {
 	PROV_ALLOW_MAX = 1024,     /* CIDRs per trunk */
 	PROV_JSON_DEPTH = 32,
 };
+
+#define PROV_STATUS_AVAILABLE "available"
 
 /* How an object arrives */
 enum prov_mode {
@@ -119,6 +122,7 @@ extern const struct prov_kind_ops prov_agent_ops;
 extern const struct prov_kind_ops prov_queue_ops;
 extern const struct prov_kind_ops prov_trunk_ops;
 extern const struct prov_kind_ops prov_route_ops;
+extern const struct prov_kind_ops prov_status_ops;
 const struct prov_kind_ops *prov_ops(enum prov_kind kind);
 
 /* validate.c: errors and field readers. path is where the object sits
@@ -142,6 +146,11 @@ int  prov_get_u32(uint32_t *v, const struct odict *o, const char *key,
 int  prov_get_obj(const struct odict **v, const struct odict *o,
 		  const char *key, const char *path, bool required,
 		  struct prov_error *err);
+int  prov_get_arr(const struct odict **v, const struct odict *o,
+		  const char *key, const char *path, bool required,
+		  struct prov_error *err);
+int  prov_get_bool(bool *v, const struct odict *o, const char *key,
+		   const char *path, bool required, struct prov_error *err);
 int  prov_get_skills(struct prov_skill **skills, size_t *n,
 		     const struct odict *o, const char *path,
 		     struct prov_error *err);
@@ -153,6 +162,11 @@ int  prov_print_skills(struct re_printf *pf, const struct prov_skill *sk,
 /* agent.c: web password to hash, SIP password to HA1s (or the stored
  * ones kept), once the change is known to be valid */
 int  prov_agent_secrets(struct prov_item *it, const void *old);
+
+/* status.c: the statuses a new database starts with, as a provisioning
+ * file; whether id is one of them */
+extern const char prov_status_defaults[];
+bool prov_status_default(const char *id);
 
 /* json.c */
 int  prov_json_parse(struct odict **odp, const char *json, size_t len,

@@ -251,6 +251,14 @@ const struct prov_queue *prov_queue_find(const char *id)
 }
 
 
+const struct prov_status *prov_status_find(const char *id)
+{
+	struct prov_entry *e = prov_registry_get(PROV_STATUS, id);
+
+	return e ? e->obj : NULL;
+}
+
+
 const struct prov_route *prov_route_find(const struct pl *number)
 {
 	struct prov_entry *e;
@@ -319,7 +327,7 @@ const struct prov_trunk *prov_trunk_match(const struct sa *src)
 }
 
 
-/* Both apply functions: visit entries of a kind until h says stop. */
+/* The apply functions: visit entries of a kind until h says stop. */
 struct apply {
 	bool (*h)(const void *obj, void *arg);
 	void *arg;
@@ -391,4 +399,28 @@ const struct prov_queue *prov_queue_apply(prov_queue_apply_h *h, void *arg)
 	struct apply a = {h ? queue_h : NULL, &qa};
 
 	return apply(PROV_QUEUE, &a);
+}
+
+
+struct status_apply {
+	prov_status_apply_h *h;
+	void *arg;
+};
+
+
+static bool status_h(const void *obj, void *arg)
+{
+	struct status_apply *sa = arg;
+
+	return sa->h(obj, sa->arg);
+}
+
+
+const struct prov_status *prov_status_apply(prov_status_apply_h *h,
+					    void *arg)
+{
+	struct status_apply sa = {h, arg};
+	struct apply a = {h ? status_h : NULL, &sa};
+
+	return apply(PROV_STATUS, &a);
 }

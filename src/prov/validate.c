@@ -258,6 +258,47 @@ int prov_get_obj(const struct odict **v, const struct odict *o,
 }
 
 
+int prov_get_arr(const struct odict **v, const struct odict *o,
+		 const char *key, const char *path, bool required,
+		 struct prov_error *err)
+{
+	const struct odict_entry *e = get(o, key);
+	char field[PROV_PATH_MAX];
+
+	if (!e)
+		return required ? missing(path, key, err) : 0;
+
+	if (e->type != ODICT_ARRAY) {
+		prov_path(field, sizeof(field), path, key);
+		return prov_err(err, 400, "invalid_field", field,
+				"must be an array");
+	}
+
+	*v = e->u.odict;
+	return 0;
+}
+
+
+int prov_get_bool(bool *v, const struct odict *o, const char *key,
+		  const char *path, bool required, struct prov_error *err)
+{
+	const struct odict_entry *e = get(o, key);
+	char field[PROV_PATH_MAX];
+
+	if (!e)
+		return required ? missing(path, key, err) : 0;
+
+	if (e->type != ODICT_BOOL) {
+		prov_path(field, sizeof(field), path, key);
+		return prov_err(err, 400, "invalid_field", field,
+				"must be true or false");
+	}
+
+	*v = e->u.boolean;
+	return 0;
+}
+
+
 static int skill_cmp(const void *a, const void *b)
 {
 	const struct prov_skill *x = a, *y = b;

@@ -1,5 +1,6 @@
 /*
- * call.c — writing call records.
+ * call.c — writing call records, and reading a call's routing
+ * explanation back.
  *
  * store_call_save runs several times per call (arrived, offered,
  * answered, ended) at up to about a thousand calls a second, so it is
@@ -45,6 +46,7 @@ static int put_call(struct store *st, const struct store_call *c)
 	bind_str(s, 12, c->end_reason);
 	bind_str(s, 13, c->hangup_by);
 	sqlite3_bind_int(s, 14, c->caller_code);
+	bind_str(s, 15, c->routing);
 
 	return store_step_done(st, s, "call save");
 }
@@ -112,6 +114,31 @@ int store_call_save(struct store *st, const struct store_call *c)
 	if (store_step_done(st, st->stmt[S_RELEASE], "call release") && !err)
 		err = EIO;
 
+	return err;
+}
+
+
+int store_call_routing(struct store *st, const char *id, char **json)
+{
+	sqlite3_stmt *s;
+	int rc, err;
+
+	if (!st || !id || !json)
+		return EINVAL;
+
+	s = st->stmt[S_CALL_ROUTING];
+	bind_str(s, 1, id);
+
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
+		err = str_dup(json, (const char *)sqlite3_column_text(s, 0));
+	else if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		err = ENOENT;
+	else
+		err = store_dberr(st, "call routing");
+
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
 	return err;
 }
 

@@ -13,7 +13,7 @@
 #include <sqlite3.h>
 #include "store/store.h"
 
-enum { STORE_KINDS = 4 };
+enum { STORE_KINDS = 5 };
 
 /* per provisioning kind */
 enum obj_stmt {
@@ -44,6 +44,10 @@ enum stmt_id {
 	S_CALL_JSON,
 	S_CALLS_CLOSE,
 	S_LEGS_CLOSE,
+	S_CALL_ROUTING,
+	S_STATUS_PUT,
+	S_STATUS_DEL,
+	S_STATUS_ALL,
 	S_STMTS
 };
 

@@ -62,6 +62,14 @@ static const char *const migrations[] = {
 
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) "
 	"  WITHOUT ROWID;",
+
+	/* 2: presence statuses, agents' current status, calls' routing
+	 * explanations */
+	"CREATE TABLE statuses (id TEXT PRIMARY KEY, doc TEXT NOT NULL, "
+	"  updated_at INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE agent_status (agent TEXT PRIMARY KEY, "
+	"  status TEXT NOT NULL, since INTEGER NOT NULL) WITHOUT ROWID;"
+	"ALTER TABLE calls ADD COLUMN routing TEXT;",
 };
 
 

@@ -19,7 +19,7 @@
 enum { BUSY_TIMEOUT_MS = 5000 };
 
 static const char *const kinds[STORE_KINDS] = {
-	"agents", "queues", "trunks", "routes"
+	"agents", "queues", "trunks", "routes", "statuses"
 };
 
 static const char *const sql[S_STMTS] = {
@@ -46,17 +46,20 @@ static const char *const sql[S_STMTS] = {
 	[S_BIND_ALL]    = "SELECT agent, contact, dst, tp, callid, cseq, "
 			  "registered, expires, user_agent FROM bindings "
 			  "ORDER BY agent, contact",
+	/* routing: NULL leaves the stored explanation (a record saved
+	 * before routing explained anything, or after, without it) */
 	[S_CALL_PUT]    = "INSERT INTO calls(id, from_uri, from_number, "
 			  "to_number, trunk, queue, agent, arrived, offered, "
 			  "answered, ended, end_reason, hangup_by, "
-			  "caller_code) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-			  "?8, ?9, ?10, ?11, ?12, ?13, ?14) "
+			  "caller_code, routing) VALUES(?1, ?2, ?3, ?4, ?5, "
+			  "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) "
 			  "ON CONFLICT(id) DO UPDATE SET from_uri = ?2, "
 			  "from_number = ?3, to_number = ?4, trunk = ?5, "
 			  "queue = ?6, agent = ?7, arrived = ?8, "
 			  "offered = ?9, answered = ?10, ended = ?11, "
 			  "end_reason = ?12, hangup_by = ?13, "
-			  "caller_code = ?14",
+			  "caller_code = ?14, "
+			  "routing = COALESCE(?15, routing)",
 	[S_LEGS_DEL]    = "DELETE FROM call_legs WHERE call_id = ?1",
 	[S_LEG_PUT]     = "INSERT INTO call_legs(call_id, seq, role, agent, "
 			  "uri, final_code, started, answered, ended, rtp_in, "
@@ -69,6 +72,13 @@ static const char *const sql[S_STMTS] = {
 	[S_LEGS_CLOSE]  = "UPDATE call_legs SET ended = ?1 WHERE ended = 0 "
 			  "AND call_id IN (SELECT id FROM calls "
 			  "WHERE ended = 0)",
+	[S_CALL_ROUTING] = "SELECT routing FROM calls WHERE id = ?1",
+	[S_STATUS_PUT]  = "INSERT INTO agent_status(agent, status, since) "
+			  "VALUES(?1, ?2, ?3) ON CONFLICT(agent) DO UPDATE "
+			  "SET status = ?2, since = ?3",
+	[S_STATUS_DEL]  = "DELETE FROM agent_status WHERE agent = ?1",
+	[S_STATUS_ALL]  = "SELECT agent, status, since FROM agent_status "
+			  "ORDER BY agent",
 };
 
 

@@ -1,7 +1,8 @@
 /*
  * store.h — everything switchboard must not forget: provisioned objects,
- * SIP registrations and call records. SQLite (WAL) is the default backend;
- * the interface is what other modules see, so another backend can follow.
+ * SIP registrations, agents' presence statuses and call records. SQLite
+ * (WAL) is the default backend; the interface is what other modules see,
+ * so another backend can follow.
  *
  * All functions run on the event-loop thread and return 0 or an errno:
  * ENOENT for a missing row, EEXIST for a duplicate key, EIO for a
@@ -30,9 +31,9 @@ int store_commit(struct store *st);
 int store_rollback(struct store *st);
 
 /* --- Provisioned objects -------------------------------------------------
- * kind is "agents", "queues", "trunks" or "routes"; id is the object's key
- * (a route's number); doc is its canonical JSON text, secrets already
- * hashed. Order of foreach is by id. */
+ * kind is "agents", "queues", "trunks", "routes" or "statuses"; id is the
+ * object's key (a route's number); doc is its canonical JSON text, secrets
+ * already hashed. Order of foreach is by id. */
 typedef int (store_obj_h)(const char *id, const char *doc, void *arg);
 
 int store_obj_put(struct store *st, const char *kind, const char *id,
@@ -66,6 +67,21 @@ int store_binding_delete(struct store *st, const char *agent,
 int store_binding_delete_agent(struct store *st, const char *agent);
 int store_binding_foreach(struct store *st, store_binding_h *h, void *arg);
 
+/* --- Agents' presence statuses ---------------------------------------------
+ * One row per agent: the status it is in ("available", "break", ...) and
+ * since when, so a restart puts every agent back where it was. put
+ * inserts or replaces; delete (0 also when there was no row) is done by
+ * src/prov in the transaction that deletes the agent. Order of foreach
+ * is by agent. */
+typedef int (store_agent_status_h)(const char *agent, const char *status,
+				   uint64_t since, void *arg);
+
+int store_agent_status_put(struct store *st, const char *agent,
+			   const char *status, uint64_t since);
+int store_agent_status_delete(struct store *st, const char *agent);
+int store_agent_status_foreach(struct store *st, store_agent_status_h *h,
+			       void *arg);
+
 /* --- Call records ----------------------------------------------------------
  * A call is saved (inserted or replaced, legs included) whenever its state
  * changes. The JSON shape returned by store_call_json / store_calls_json
@@ -93,6 +109,8 @@ struct store_call {
 	uint16_t caller_code;      /* final status sent to the caller, 0 none */
 	const struct store_leg *legs;
 	size_t nlegs;
+	const char *routing;       /* routing explanation, JSON text; NULL
+				      leaves what is stored */
 };
 
 struct store_call_filter {
@@ -104,6 +122,9 @@ struct store_call_filter {
 
 int store_call_save(struct store *st, const struct store_call *c);
 int store_call_json(struct store *st, const char *id, char **json);
+/* The call's stored routing explanation (JSON text as saved). ENOENT: no
+ * such call, or it has none. */
+int store_call_routing(struct store *st, const char *id, char **json);
 int store_calls_json(struct store *st, const struct store_call_filter *f,
 		     char **json);
 /* At start-up: calls a crash left without an end get ended = now and

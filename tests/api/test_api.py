@@ -3,7 +3,10 @@
 authentication, the JSON error replies (401/404/405/400/411/413/415), merge
 patch, referential rules, secrets never returned, restart persistence, the
 provisioning file at start (and a bad one stopping the server), and the
-call records read from the store."""
+call records read from the store. Routing: statuses, queues' routing
+settings and agents' queue memberships with their references, an agent's
+status (PUT) and runtime, queue statistics, calls' routing
+explanations."""
 import http.client
 import json
 import os
@@ -29,6 +32,22 @@ BILLING = {"id": "billing", "name": "Billing", "strategy": "longest-idle",
            "max_wait_s": 300}
 CARRIER = {"id": "carrier", "allow": ["127.0.0.1/32", "10.0.0.0/8", "::1"]}
 ROUTE = {"number": "+15550100", "queue": "billing"}
+# what a queue gets for the routing settings it leaves out
+QUEUE_DEFAULTS = {"tiers": {"wait_s": 15}, "relaxation": [],
+                  "service_level_s": 20, "decline_block_s": 30,
+                  "aging": {"per_minute": 0}}
+DEFAULT_STATUSES = [
+    {"id": "available", "name": "Available", "routable": True},
+    {"id": "break", "name": "Break", "routable": False},
+    {"id": "busy", "name": "Busy", "routable": False},
+    {"id": "lunch", "name": "Lunch", "routable": False},
+    {"id": "missed", "name": "Missed", "routable": False},
+    {"id": "offline", "name": "Offline", "routable": False}]
+RUNTIME_KEYS = {"status", "status_since", "time_in_status_s", "present",
+                "routable", "load", "capacity", "accepted_today",
+                "talk_time_today_s"}
+COUNT_KEYS = {"offered", "answered", "answered_in_sl", "abandoned",
+              "service_level_pct"}
 
 SECRETS = ("web-secret", "sip-secret", "pbkdf2", "ha1", "password")
 
@@ -68,6 +87,19 @@ def is_error(body, code, field=None):
     if field is not None and e.get("field") != field:
         return False
     return True
+
+
+def state(sb, kinds=("agents", "queues", "trunks", "routes", "statuses")):
+    """Every object of the kinds, as listed, without the agents' live
+    "runtime" (its clock moves between two reads)."""
+    out = {}
+    for k in kinds:
+        st, body = sb.api("GET", "/api/v1/" + k)
+        check(st == 200, k, st, body)
+        for o in body[k]:
+            o.pop("runtime", None)
+        out[k] = body
+    return out
 
 
 def provision(sb):
@@ -274,7 +306,8 @@ def test_framing_limits():
 def test_crud_every_kind():
     with Switchboard() as sb:
         st, body = sb.api("POST", "/api/v1/queues", BILLING)
-        check(st == 201 and body == BILLING, st, body)
+        check(st == 201 and body == dict(BILLING, **QUEUE_DEFAULTS),
+              st, body)
 
         st, body = sb.api("POST", "/api/v1/agents", ALICE)
         check(st == 201, st, body)
@@ -300,6 +333,9 @@ def test_crud_every_kind():
             check(st == 200 and list(body) == [kind], kind, st, body)
             check([o[key] for o in body[kind]] == [ident], body)
             st, one = sb.api("GET", "/api/v1/%s/%s" % (kind, ident))
+            # an agent's runtime is live state: compared elsewhere
+            body[kind][0].pop("runtime", None)
+            one.pop("runtime", None)
             check(st == 200 and one == body[kind][0], kind, st, one)
 
         st, body = sb.api("PATCH", "/api/v1/queues/billing",
@@ -352,8 +388,7 @@ def test_route_ids_url_decoded():
 def test_invalid_objects_change_nothing():
     with Switchboard() as sb:
         provision(sb)
-        before = {k: sb.api("GET", "/api/v1/" + k)[1]
-                  for k in ("agents", "queues", "trunks", "routes")}
+        before = state(sb)
 
         cases = [
             ("POST", "/api/v1/agents", {"id": "bob", "colour": "red"},
@@ -373,8 +408,18 @@ def test_invalid_objects_change_nothing():
                                          "password": "x"}},
              409, "exists", "sip.username"),
             ("POST", "/api/v1/agents", ALICE, 409, "exists", "id"),
-            ("POST", "/api/v1/queues", {"id": "q", "strategy": "random"},
-             400, "unsupported", "strategy"),
+            ("POST", "/api/v1/queues", {"id": "q", "strategy": "fastest"},
+             400, "invalid_field", "strategy"),
+            ("POST", "/api/v1/queues", {"id": "q", "overflow":
+                                        {"queue": "nope", "after_s": 5}},
+             400, "invalid_field", "overflow.queue"),
+            ("POST", "/api/v1/agents", {"id": "bob", "queues":
+                                        [{"id": "nope"}]},
+             400, "invalid_field", "queues[0].id"),
+            ("POST", "/api/v1/statuses", {"id": "s"},
+             400, "missing_field", "routable"),
+            ("DELETE", "/api/v1/statuses/available", None,
+             409, "in_use", None),
             ("POST", "/api/v1/trunks", {"id": "t", "allow":
                                         ["10.0.0.1/8"]},
              400, "invalid_field", "allow[0]"),
@@ -401,8 +446,7 @@ def test_invalid_objects_change_nothing():
         st, body = sb.api("DELETE", "/api/v1/queues/billing")
         check("+15550100" in body["error"]["message"], body)
 
-        after = {k: sb.api("GET", "/api/v1/" + k)[1]
-                 for k in ("agents", "queues", "trunks", "routes")}
+        after = state(sb)
         check(before == after, before, after)
 
 
@@ -488,11 +532,9 @@ def test_secrets_never_returned():
 def test_restart_keeps_provisioning():
     with Switchboard() as sb:
         provision(sb)
-        before = {k: sb.api("GET", "/api/v1/" + k)[1]
-                  for k in ("agents", "queues", "trunks", "routes")}
+        before = state(sb)
         sb.restart()
-        after = {k: sb.api("GET", "/api/v1/" + k)[1]
-                 for k in ("agents", "queues", "trunks", "routes")}
+        after = state(sb)
         check(before == after, before, after)
         check(len(after["agents"]["agents"]) == 1, after)
         check(after["agents"]["agents"][0]["web_login"] is True, after)
@@ -503,7 +545,8 @@ def db_docs(path):
     try:
         return {t: db.execute("SELECT id, doc, updated_at FROM %s "
                               "ORDER BY id" % t).fetchall()
-                for t in ("agents", "queues", "trunks", "routes")}
+                for t in ("agents", "queues", "trunks", "routes",
+                          "statuses")}
     finally:
         db.close()
 
@@ -659,6 +702,291 @@ def test_calls_routes():
         check(st == 400 and is_error(body, "unknown_parameter"), st, body)
         st, body = sb.api("GET", "/api/v1/calls?limit=1000")
         check(st == 200, st, body)
+
+
+# -- routing: statuses, queue settings, memberships ---------------------------
+
+def test_statuses_crud():
+    with Switchboard() as sb:
+        st, body = sb.api("GET", "/api/v1/statuses")
+        check(st == 200 and body == {"statuses": DEFAULT_STATUSES}, st, body)
+
+        wrapup = {"id": "wrapup", "name": "Wrap-up", "routable": False}
+        st, body = sb.api("POST", "/api/v1/statuses", wrapup)
+        check(st == 201 and body == wrapup, st, body)
+        st, body = sb.api("POST", "/api/v1/statuses", wrapup)
+        check(st == 409 and is_error(body, "exists", "id"), st, body)
+        st, body = sb.api("GET", "/api/v1/statuses/wrapup")
+        check(st == 200 and body == wrapup, st, body)
+        st, body = sb.api("POST", "/api/v1/statuses", {"id": "x"})
+        check(st == 400 and is_error(body, "missing_field", "routable"),
+              st, body)
+        st, body = sb.api("POST", "/api/v1/statuses",
+                          {"id": "x", "routable": "no"})
+        check(st == 400 and is_error(body, "invalid_field", "routable"),
+              st, body)
+
+        st, body = sb.api("PATCH", "/api/v1/statuses/wrapup",
+                          {"routable": True, "name": None})
+        check(st == 200 and body == {"id": "wrapup", "name": "wrapup",
+                                     "routable": True}, st, body)
+
+        # "available" is where agents start: it stays, routable
+        st, body = sb.api("PATCH", "/api/v1/statuses/available",
+                          {"routable": False})
+        check(st == 400 and is_error(body, "invalid_field", "routable"),
+              st, body)
+        check("available" in body["error"]["message"], body)
+        st, body = sb.api("DELETE", "/api/v1/statuses/available")
+        check(st == 409 and is_error(body, "in_use"), st, body)
+        st, body = sb.api("PATCH", "/api/v1/statuses/available",
+                          {"name": "Ready"})
+        check(st == 200 and body["name"] == "Ready", st, body)
+
+        # a queue's missed status cannot go
+        st, _ = sb.api("POST", "/api/v1/queues",
+                       {"id": "q", "missed_status": "wrapup"})
+        check(st == 201, st)
+        st, body = sb.api("DELETE", "/api/v1/statuses/wrapup")
+        check(st == 409 and is_error(body, "in_use") and
+              "'q'" in body["error"]["message"], st, body)
+        st, _ = sb.api("PATCH", "/api/v1/queues/q", {"missed_status": None})
+        check(st == 200, st)
+
+        before = state(sb, ("statuses",))
+        sb.restart()
+        check(state(sb, ("statuses",)) == before, "statuses after restart")
+
+        st, _ = sb.api("DELETE", "/api/v1/statuses/wrapup")
+        check(st == 204, st)
+        st, body = sb.api("GET", "/api/v1/statuses/wrapup")
+        check(st == 404 and is_error(body, "not_found"), st, body)
+        # deleted defaults are not brought back at the next start
+        st, _ = sb.api("DELETE", "/api/v1/statuses/lunch")
+        check(st == 204, st)
+        sb.restart()
+        st, body = sb.api("GET", "/api/v1/statuses")
+        check([s["id"] for s in body["statuses"]] ==
+              ["available", "break", "busy", "missed", "offline"], body)
+
+
+def test_queue_routing_settings():
+    vip = {"id": "vip", "name": "VIP", "strategy": "tiers",
+           "skills": {"billing": 5, "english": 8}, "push_timeout_s": 20,
+           "max_wait_s": 600, "tiers": {"wait_s": 20},
+           "relaxation": [{"after_s": 30, "skill": "billing", "level": 3},
+                          {"after_s": 60, "skill": "english", "level": 0}],
+           "service_level_s": 30, "decline_block_s": 0,
+           "aging": {"per_minute": 0.5},
+           "overflow": {"queue": "billing", "after_s": 120},
+           "missed_status": "missed"}
+    with Switchboard() as sb:
+        provision(sb)
+        for name in ("longest-idle", "ring-all", "round-robin", "top-down",
+                     "fewest-calls", "least-talk-time", "random",
+                     "weighted-random", "least-active", "most-available",
+                     "tiers"):
+            st, body = sb.api("POST", "/api/v1/queues",
+                              {"id": "s-" + name, "strategy": name})
+            check(st == 201 and body["strategy"] == name, name, st, body)
+        st, body = sb.api("POST", "/api/v1/queues",
+                          {"id": "x", "strategy": "fastest"})
+        check(st == 400 and is_error(body, "invalid_field", "strategy") and
+              "weighted-random" in body["error"]["message"], st, body)
+
+        st, body = sb.api("POST", "/api/v1/queues", vip)
+        check(st == 201 and body == vip, st, body)
+        st, body = sb.api("GET", "/api/v1/queues/vip")
+        check(st == 200 and body == vip, st, body)
+
+        for patch, field in (
+                ({"relaxation": [{"after_s": 1, "skill": "spanish",
+                                  "level": 1}]}, "relaxation[0].skill"),
+                ({"relaxation": [{"after_s": 0, "skill": "billing",
+                                  "level": 1}]}, "relaxation[0].after_s"),
+                ({"tiers": {"wait_s": 3601}}, "tiers.wait_s"),
+                ({"aging": {"per_minute": 10.5}}, "aging.per_minute"),
+                ({"overflow": {"queue": "vip"}}, "overflow.queue"),
+                ({"service_level_s": 0}, "service_level_s"),
+                ({"decline_block_s": 3601}, "decline_block_s"),
+                ({"missed_status": "gone"}, "missed_status")):
+            st, body = sb.api("PATCH", "/api/v1/queues/vip", patch)
+            check(st == 400 and is_error(body, "invalid_field", field),
+                  patch, st, body)
+        st, body = sb.api("GET", "/api/v1/queues/vip")
+        check(body == vip, body)
+
+        # billing is vip's overflow, and alice serves only listed queues
+        st, body = sb.api("PATCH", "/api/v1/agents/alice",
+                          {"queues": [{"id": "vip", "level": 2,
+                                       "weight": 10}]})
+        check(st == 200 and body["queues"] == [
+            {"id": "vip", "level": 2, "position": 0, "weight": 10}],
+              st, body)
+        st, body = sb.api("DELETE", "/api/v1/queues/vip")
+        check(st == 409 and is_error(body, "in_use") and
+              "'alice'" in body["error"]["message"], st, body)
+        st, _ = sb.api("DELETE", "/api/v1/routes/%2B15550100")
+        check(st == 204, st)
+        st, body = sb.api("DELETE", "/api/v1/queues/billing")
+        check(st == 409 and is_error(body, "in_use") and
+              "'vip'" in body["error"]["message"], st, body)
+
+        st, body = sb.api("PATCH", "/api/v1/agents/alice",
+                          {"queues": [{"id": "vip"}, {"id": "vip"}]})
+        check(st == 400 and is_error(body, "invalid_field", "queues[1].id"),
+              st, body)
+        st, body = sb.api("PATCH", "/api/v1/agents/alice", {"queues": None})
+        check(st == 200 and "queues" not in body, st, body)
+        st, body = sb.api("PATCH", "/api/v1/queues/vip", {"overflow": None})
+        check(st == 200 and "overflow" not in body, st, body)
+        for q in ("vip", "billing"):
+            st, _ = sb.api("DELETE", "/api/v1/queues/" + q)
+            check(st == 204, q, st)
+
+
+def test_provision_file_routing():
+    prov = {"statuses": [{"id": "wrapup", "routable": False}],
+            "queues": [dict(BILLING, strategy="round-robin",
+                            missed_status="wrapup",
+                            overflow={"queue": "sales", "after_s": 60}),
+                       {"id": "sales", "overflow": {"queue": "billing",
+                                                    "after_s": 60}}],
+            "agents": [dict(ALICE, queues=[{"id": "billing"},
+                                           {"id": "sales", "level": 2}])],
+            "trunks": [CARRIER], "routes": [ROUTE]}
+    with Switchboard(provision=prov) as sb:
+        st, body = sb.api("GET", "/api/v1/queues/billing")
+        check(st == 200 and body["missed_status"] == "wrapup" and
+              body["strategy"] == "round-robin", st, body)
+        st, body = sb.api("GET", "/api/v1/agents/alice")
+        check([q["id"] for q in body["queues"]] == ["billing", "sales"],
+              body)
+        docs = db_docs(sb.db)
+        sb.restart()
+        check(db_docs(sb.db) == docs, "provisioning churned on restart")
+
+
+# -- runtime: agents' status, queue statistics, routing explanations ----------
+
+def test_agent_runtime_and_status():
+    with Switchboard() as sb:
+        provision(sb)
+        st, body = sb.api("GET", "/api/v1/agents/alice")
+        check(st == 200 and "runtime" in body, st, body)
+        rt = body["runtime"]
+        check(set(rt) == RUNTIME_KEYS, sorted(rt))
+        check(rt["status"] == "available" and rt["present"] is False and
+              rt["routable"] is False and rt["load"] == 0 and
+              rt["capacity"] == 1 and rt["accepted_today"] == 0 and
+              rt["talk_time_today_s"] == 0, rt)
+        check(isinstance(rt["time_in_status_s"], int), rt)
+        st, body = sb.api("GET", "/api/v1/agents")
+        check(all(set(a["runtime"]) == RUNTIME_KEYS
+                  for a in body["agents"]), body)
+
+        st, body = sb.api("PUT", "/api/v1/agents/alice/status",
+                          {"status": "break"})
+        check(st == 200 and set(body) == RUNTIME_KEYS, st, body)
+        check(body["status"] == "break" and body["routable"] is False,
+              body)
+        check(isinstance(body["status_since"], str) and
+              body["status_since"].endswith("Z"), body)
+        st, body = sb.api("GET", "/api/v1/agents/alice")
+        check(body["runtime"]["status"] == "break", body)
+
+        for obj, code, field in (
+                ({"status": "nope"}, "invalid_field", "status"),
+                ({"status": 5}, "invalid_field", "status"),
+                ({}, "missing_field", "status"),
+                ({"status": None}, "missing_field", "status"),
+                ({"status": "lunch", "why": "x"}, "unknown_field", "why")):
+            st, body = sb.api("PUT", "/api/v1/agents/alice/status", obj)
+            check(st == 400 and is_error(body, code, field), obj, st, body)
+            check(body["error"]["message"].startswith(field + ": "), body)
+        st, body = sb.api("PUT", "/api/v1/agents/alice/status",
+                          raw=b'{"status":"lunch",}')
+        check(st == 400 and is_error(body, "invalid_json"), st, body)
+        st, body = sb.api("PUT", "/api/v1/agents/nobody/status",
+                          {"status": "break"})
+        check(st == 404 and is_error(body, "not_found"), st, body)
+        st, h, data = raw(sb, "GET", "/api/v1/agents/alice/status")
+        check(st == 405 and h.get("allow") == "PUT", st, h)
+        st, _, _ = raw(sb, "PUT", "/api/v1/agents/alice/status",
+                       {"status": "lunch"}, token=None)
+        check(st == 401, st)
+
+        # a status made at run time can be used at once
+        st, _ = sb.api("POST", "/api/v1/statuses",
+                       {"id": "training", "routable": False})
+        check(st == 201, st)
+        st, body = sb.api("PUT", "/api/v1/agents/alice/status",
+                          {"status": "training"})
+        check(st == 200 and body["status"] == "training", st, body)
+
+        # the same status again changes nothing
+        st, body = sb.api("GET", "/api/v1/agents/alice")
+        since = body["runtime"]["status_since"]
+        st, body = sb.api("PUT", "/api/v1/agents/alice/status",
+                          {"status": "training"})
+        check(st == 200 and body["status_since"] == since, st, body)
+
+        # kept across a restart
+        sb.restart()
+        st, body = sb.api("GET", "/api/v1/agents/alice")
+        check(body["runtime"]["status"] == "training", body)
+
+        st, body = sb.api("PUT", "/api/v1/agents/alice/status",
+                          {"status": "available"})
+        check(st == 200 and body["status"] == "available", st, body)
+
+
+def test_queue_stats():
+    with Switchboard() as sb:
+        provision(sb)
+        st, body = sb.api("GET", "/api/v1/queues/billing/stats")
+        check(st == 200, st, body)
+        check(set(body) == {"queue", "waiting", "longest_wait_s",
+                            "agents_available", "agents_routable",
+                            "last_15_min", "today"}, sorted(body))
+        check(body["queue"] == "billing" and body["waiting"] == 0 and
+              body["longest_wait_s"] == 0, body)
+        for w in ("last_15_min", "today"):
+            check(set(body[w]) == COUNT_KEYS, w, body[w])
+            check(body[w]["offered"] == 0 and body[w]["answered"] == 0 and
+                  body[w]["abandoned"] == 0, body[w])
+            # no answered or abandoned call: no service level
+            check(body[w]["service_level_pct"] is None, body[w])
+
+        st, body = sb.api("GET", "/api/v1/queues/nope/stats")
+        check(st == 404 and is_error(body, "not_found"), st, body)
+        st, h, _ = raw(sb, "POST", "/api/v1/queues/billing/stats", {})
+        check(st == 405 and h.get("allow") == "GET", st, h)
+
+
+def test_call_routing_explanation():
+    with Switchboard() as sb:
+        st, body = sb.api("GET", "/api/v1/calls/nope/routing")
+        check(st == 404 and is_error(body, "not_found"), st, body)
+
+        # ended calls answer from their record
+        db = sqlite3.connect(sb.db)
+        insert_call(db, "r1", T0, "billing", "alice", T0 + 1000, T0 + 2000)
+        insert_call(db, "r2", T0, "billing", None)
+        explanation = {"decisions": [{"at": "2026-11-27T12:00:00.123Z"}]}
+        db.execute("UPDATE calls SET routing = ? WHERE id = 'r1'",
+                   (json.dumps(explanation),))
+        db.commit()
+        db.close()
+
+        st, body = sb.api("GET", "/api/v1/calls/r1/routing")
+        check(st == 200 and body == explanation, st, body)
+        st, body = sb.api("GET", "/api/v1/calls/r2/routing")
+        check(st == 404 and is_error(body, "not_found"), st, body)
+        st, body = sb.api("GET", "/api/v1/calls/r1")
+        check(st == 200 and "routing" not in body, st, body)
+        st, h, _ = raw(sb, "DELETE", "/api/v1/calls/r1/routing")
+        check(st == 405 and h.get("allow") == "GET", st, h)
 
 
 if __name__ == "__main__":

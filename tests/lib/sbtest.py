@@ -28,9 +28,11 @@ ADMIN_TOKEN = "test-admin-token-0123456789"
 
 
 def free_port(udp_too=True):
-    """A port free for TCP (and UDP) on 127.0.0.1."""
+    """A port free for TCP (and UDP) on 127.0.0.1, below the kernel's
+    ephemeral range (32768-60999), so no client socket takes it between
+    this check and the peer's bind."""
     for _ in range(200):
-        port = random.randint(20000, 39999)
+        port = random.randint(20000, 32767)
         try:
             t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             t.bind(("127.0.0.1", port))
@@ -241,11 +243,14 @@ def key_args(scenario, keys=None, args=()):
     return out
 
 
-def free_media_port():
+def free_media_port(avoid=None):
     """An even UDP port P with P and P+2 free on 127.0.0.1: SIPp's -mp binds
-    both (audio and "video" echo sockets)."""
+    both (audio and "video" echo sockets). avoid: a port picked already for
+    the same SIPp, free now but about to be bound."""
     for _ in range(200):
-        port = random.randrange(20000, 39990, 2)
+        port = random.randrange(20000, 32760, 2)
+        if avoid is not None and port - 1 <= int(avoid) <= port + 3:
+            continue
         socks = []
         try:
             for p in (port, port + 1, port + 2):
@@ -329,7 +334,7 @@ class SippAgent:
                  args=(), local_ip="127.0.0.1"):
         self.scenario = scenario
         self.port = port or free_port()
-        self.media_port = media_port or free_media_port()
+        self.media_port = media_port or free_media_port(avoid=self.port)
         self.dir = tempfile.mkdtemp(prefix="sipp-agent-")
         self.log_file = os.path.join(self.dir, "calls.log")
         self.error_file = os.path.join(self.dir, "errors.log")

@@ -198,6 +198,16 @@ def test_busy_agent_then_next_agent_answers():
               rec["legs"])
         check(rec["agent"] == "bob" and rec["end_reason"] == "completed",
               rec)
+        # the explanation: alice declined; then she was skipped for it
+        st, body = sb.api("GET", "/api/v1/calls/%s/routing" % rec["id"])
+        check(st == 200, st, body)
+        first, second = body["decisions"]
+        check([(o["agent"], o["outcome"]) for o in first["offers"]] ==
+              [("alice", "declined")], first)
+        check(second["trigger"] == "returned" and
+              [o["agent"] for o in second["offers"]] == ["bob"], second)
+        check([s["code"] for s in second["skipped"]] ==
+              ["declined_recently"], second["skipped"])
 
 
 def test_no_answer_within_push_timeout_goes_to_next_agent():

@@ -4,7 +4,8 @@
  * replies; the limits (request line, headers) hold however the bytes
  * arrive; a request line with a bare CR is refused as soon as it shows;
  * a body that trickles in is still answered once; error messages that
- * echo a long method or path are cut, not emptied.
+ * echo a long method or path are cut, not emptied; paths under an
+ * object (/agents/{id}/status, ...) match exactly, with their methods.
  */
 #include <string.h>
 #include <time.h>
@@ -315,10 +316,84 @@ static void test_long_echo_cut(void)
 }
 
 
+/* The paths under an object (/agents/{id}/status, /queues/{id}/stats,
+ * /calls/{id}/routing): matched exactly, with their methods; nothing
+ * provisioned here, so the handlers answer 404 before asking src/call. */
+static void test_sub_paths(void)
+{
+	static const struct {
+		const char *req;
+		const char *want;          /* the status line, then a header */
+	} vc[] = {
+		{"GET /api/v1/agents/a/status HTTP/1.1\r\n"
+		 "Authorization: Bearer t\r\n\r\n",
+		 "HTTP/1.1 405 Method Not Allowed\r\nAllow: PUT\r\n"},
+		{"POST /api/v1/queues/q/stats HTTP/1.1\r\n"
+		 "Authorization: Bearer t\r\nContent-Length: 0\r\n\r\n",
+		 "HTTP/1.1 405 Method Not Allowed\r\nAllow: GET\r\n"},
+		{"DELETE /api/v1/calls/c1/routing HTTP/1.1\r\n"
+		 "Authorization: Bearer t\r\n\r\n",
+		 "HTTP/1.1 405 Method Not Allowed\r\nAllow: GET\r\n"},
+		{"PUT /api/v1/agents/a/status HTTP/1.1\r\n"
+		 "Authorization: Bearer t\r\nContent-Length: 17\r\n\r\n"
+		 "{\"status\":\"break\"}",
+		 "HTTP/1.1 404 Not Found\r\n"},
+		{"PUT /api/v1/agents/a/status HTTP/1.1\r\n"
+		 "Authorization: Bearer t\r\nContent-Type: text/plain\r\n"
+		 "Content-Length: 2\r\n\r\n{}",
+		 "HTTP/1.1 415 Unsupported Media Type\r\n"},
+		{"PUT /api/v1/agents/a/status HTTP/1.1\r\n"
+		 "Content-Length: 2\r\n\r\n{}",
+		 "HTTP/1.1 401 Unauthorized\r\n"},
+		{"GET /api/v1/queues/q/stats HTTP/1.1\r\n"
+		 "Authorization: Bearer t\r\n\r\n",
+		 "HTTP/1.1 404 Not Found\r\n"},
+		{"GET /api/v1/agents/a/stats HTTP/1.1\r\n"
+		 "Authorization: Bearer t\r\n\r\n",
+		 "HTTP/1.1 404 Not Found\r\n"},
+		{"GET /api/v1/queues/q/status HTTP/1.1\r\n"
+		 "Authorization: Bearer t\r\n\r\n",
+		 "HTTP/1.1 404 Not Found\r\n"},
+		{"GET /api/v1/agents/a/status/x HTTP/1.1\r\n"
+		 "Authorization: Bearer t\r\n\r\n",
+		 "HTTP/1.1 404 Not Found\r\n"},
+		{"GET /api/v1/agents/a/ HTTP/1.1\r\n"
+		 "Authorization: Bearer t\r\n\r\n",
+		 "HTTP/1.1 404 Not Found\r\n"},
+		{"GET /api/v1/agents//status HTTP/1.1\r\n"
+		 "Authorization: Bearer t\r\n\r\n",
+		 "HTTP/1.1 404 Not Found\r\n"},
+		{"GET /api/v1/health/x/y HTTP/1.1\r\n\r\n",
+		 "HTTP/1.1 401 Unauthorized\r\n"},
+		{"PUT /api/v1/statuses/lunch HTTP/1.1\r\n"
+		 "Authorization: Bearer t\r\nContent-Length: 2\r\n\r\n{}",
+		 "HTTP/1.1 405 Method Not Allowed\r\n"
+		 "Allow: GET, PATCH, DELETE\r\n"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(vc); i++) {
+		const char *allow = strstr(vc[i].want, "\r\n") + 2;
+		struct capture cap;
+		int err;
+
+		err = feed(&cap, api_h, vc[i].req, strlen(vc[i].req), 0);
+		if (!err && (strncmp(out(&cap), vc[i].want,
+				     (size_t)(allow - vc[i].want)) ||
+			     !strstr(out(&cap), allow))) {
+			re_printf("    case %zu: %s\n", i, out(&cap));
+			err = EPROTO;
+		}
+		mem_deref(cap.out);
+		CHECK_EQ(0, err);
+	}
+}
+
+
 UNIT_SUITE(http,
 	UNIT_CASE(test_reads_of_any_size),
 	UNIT_CASE(test_limits_whatever_the_reads),
 	UNIT_CASE(test_bare_cr_refused),
 	UNIT_CASE(test_body_trickle),
 	UNIT_CASE(test_long_echo_cut),
+	UNIT_CASE(test_sub_paths),
 );

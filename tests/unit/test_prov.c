@@ -4,16 +4,24 @@
  * semantics), secrets (never printed, HA1 against a known vector, no
  * re-hash on re-apply), the file all-or-nothing, references between
  * routes and queues, SIP username uniqueness, trunk CIDR matching,
- * listeners, and reload from the store.
+ * listeners, and reload from the store. Statuses (seeded defaults,
+ * "available" protected), queues' routing settings (strategies, tiers,
+ * relaxation, overflow, aging, service level, decline block, missed
+ * status) and agents' queue memberships, with the references between
+ * them and the order listeners hear of changes.
  */
+#include <math.h>
 #include <string.h>
+#include <sqlite3.h>
 #include <re.h>
 #include "store/store.h"
 #include "prov/prov.h"
 #include "prov/prov_int.h"
 #include "prov/check.h"
+#include "routing/routing.h"
 #include "util/crypto.h"
 #include "util/jsonstr.h"
+#include "schema_v1.h"
 #include "tmpdir.h"
 #include "unit.h"
 
@@ -337,8 +345,10 @@ PROV_CASE(test_queue_rules)
 		{"{\"name\":\"x\"}", 400, "missing_field", "id"},
 		{"{\"id\":\"q\",\"strategy\":5}", 400, "invalid_field",
 		 "strategy"},
-		{"{\"id\":\"q\",\"strategy\":\"round-robin\"}", 400,
-		 "unsupported", "strategy"},
+		{"{\"id\":\"q\",\"strategy\":\"fastest\"}", 400,
+		 "invalid_field", "strategy"},
+		{"{\"id\":\"q\",\"strategy\":\"Longest-Idle\"}", 400,
+		 "invalid_field", "strategy"},
 		{"{\"id\":\"q\",\"push_timeout_s\":0}", 400, "invalid_field",
 		 "push_timeout_s"},
 		{"{\"id\":\"q\",\"push_timeout_s\":601}", 400,
@@ -355,8 +365,12 @@ PROV_CASE(test_queue_rules)
 
 	CHECK(run_cases(PROV_QUEUE, vc, ARRAY_SIZE(vc)));
 
-	CHECK(create(PROV_QUEUE, "{\"id\":\"q\",\"strategy\":\"random\"}"));
-	CHECK(strstr(perr.message, "longest-idle") != NULL);
+	/* the message lists every strategy there is */
+	CHECK(create(PROV_QUEUE, "{\"id\":\"q\",\"strategy\":\"bogus\"}"));
+	CHECK_STR(perr.message, "strategy: must be one of: longest-idle, "
+		  "ring-all, round-robin, top-down, fewest-calls, "
+		  "least-talk-time, random, weighted-random, least-active, "
+		  "most-available, tiers");
 
 	CHECK_EQ(0, create(PROV_QUEUE, "{\"id\":\"q\"}"));
 	q = prov_queue_find("q");
@@ -1055,7 +1069,7 @@ PROV_CASE(test_file_all_or_nothing)
 	}
 
 	for (int k = 0; k < PROV_KINDS; k++)
-		CHECK_EQ(prov_g.count[k], 0u);
+		CHECK_EQ(prov_g.count[k], k == PROV_STATUS ? 6u : 0u);
 	CHECK_EQ(c.n[PROV_QUEUE][PROV_ADDED] + c.n[PROV_AGENT][PROV_ADDED],
 		 0u);
 
@@ -1222,7 +1236,9 @@ static void test_check_api(void)
 	CHECK_EQ(0, prov_check_object(PROV_QUEUE, j, strlen(j), &canon, &e));
 	CHECK_STR(canon, "{\"id\":\"q\",\"name\":\"q\",\"strategy\":"
 		  "\"longest-idle\",\"skills\":{\"a\":1,\"b\":2},"
-		  "\"push_timeout_s\":15,\"max_wait_s\":300}");
+		  "\"push_timeout_s\":15,\"max_wait_s\":300,\"tiers\":"
+		  "{\"wait_s\":15},\"relaxation\":[],\"service_level_s\":20,"
+		  "\"decline_block_s\":30,\"aging\":{\"per_minute\":0}}");
 	canon = mem_deref(canon);
 
 	CHECK_EQ(0, prov_check_json(good_file, strlen(good_file), &e));
@@ -1236,6 +1252,1017 @@ static void test_check_api(void)
 				     &e));
 	CHECK(contains(canon, "\"skills\":{\"b\":2}"));
 	mem_deref(canon);
+}
+
+
+/* --- statuses ----------------------------------------------------------- */
+
+struct seen_status {
+	char ids[256];
+	size_t n;
+	unsigned routable;
+};
+
+
+static bool status_visit(const struct prov_status *s, void *arg)
+{
+	struct seen_status *ss = arg;
+
+	ss->n += (size_t)re_snprintf(ss->ids + ss->n, sizeof(ss->ids) - ss->n,
+				     "%s;", s->id);
+	ss->routable += s->routable;
+	return false;
+}
+
+
+PROV_CASE(test_status_seed)
+{
+	struct seen_status ss;
+	const struct prov_status *s;
+	char *out = NULL;
+
+	/* a new database gets the defaults, stored */
+	CHECK_EQ(prov_g.count[PROV_STATUS], 6u);
+	CHECK_EQ(0, prov_json(PROV_STATUS, NULL, &out, &perr));
+	CHECK(json_eq(out, "{\"statuses\":["
+		      "{\"id\":\"available\",\"name\":\"Available\","
+		      "\"routable\":true},"
+		      "{\"id\":\"break\",\"name\":\"Break\","
+		      "\"routable\":false},"
+		      "{\"id\":\"busy\",\"name\":\"Busy\","
+		      "\"routable\":false},"
+		      "{\"id\":\"lunch\",\"name\":\"Lunch\","
+		      "\"routable\":false},"
+		      "{\"id\":\"missed\",\"name\":\"Missed\","
+		      "\"routable\":false},"
+		      "{\"id\":\"offline\",\"name\":\"Offline\","
+		      "\"routable\":false}]}"));
+	/* ordered by id */
+	CHECK(strstr(out, "\"available\"") < strstr(out, "\"break\""));
+	CHECK(strstr(out, "\"missed\"") < strstr(out, "\"offline\""));
+	out = mem_deref(out);
+
+	s = prov_status_find("available");
+	CHECK(s && s->routable);
+	CHECK_STR(s->name, "Available");
+	s = prov_status_find("lunch");
+	CHECK(s && !s->routable);
+	CHECK(prov_status_find("nope") == NULL);
+	CHECK(prov_status_find(NULL) == NULL);
+
+	memset(&ss, 0, sizeof(ss));
+	CHECK(prov_status_apply(status_visit, &ss) == NULL);
+	CHECK_EQ(ss.routable, 1u);
+	CHECK(contains(ss.ids, "missed;"));
+
+	out = stored("statuses", "busy");
+	CHECK(out != NULL);
+	CHECK_STR(out, "{\"id\":\"busy\",\"name\":\"Busy\",\"routable\":"
+		  "false}");
+	out = mem_deref(out);
+
+	/* seeded once: what the admin removed stays removed */
+	CHECK_EQ(0, prov_delete(PROV_STATUS, "lunch", &perr));
+	CHECK_EQ(0, update(PROV_STATUS, "busy", "{\"name\":\"On a call\"}"));
+	prov_close();
+	CHECK_EQ(0, prov_init(st, "switchboard"));
+	CHECK_EQ(prov_g.count[PROV_STATUS], 5u);
+	CHECK(prov_status_find("lunch") == NULL);
+	CHECK_STR(prov_status_find("busy")->name, "On a call");
+}
+
+
+PROV_CASE(test_status_rules)
+{
+	static const struct vcase vc[] = {
+		{"{\"routable\":true}", 400, "missing_field", "id"},
+		{"{\"id\":\"wrapup\"}", 400, "missing_field", "routable"},
+		{"{\"id\":\"wrapup\",\"routable\":null}", 400, "missing_field",
+		 "routable"},
+		{"{\"id\":\"wrapup\",\"routable\":\"true\"}", 400,
+		 "invalid_field", "routable"},
+		{"{\"id\":\"wrapup\",\"routable\":1}", 400, "invalid_field",
+		 "routable"},
+		{"{\"id\":\"wrap up\",\"routable\":true}", 400,
+		 "invalid_field", "id"},
+		{"{\"id\":\"wrapup\",\"routable\":true,\"name\":\"\"}", 400,
+		 "invalid_field", "name"},
+		{"{\"id\":\"wrapup\",\"routable\":true,\"colour\":1}", 400,
+		 "unknown_field", "colour"},
+		{"{\"id\":\"available\",\"routable\":true}", 409, "exists",
+		 "id"},
+	};
+	const struct prov_status *s;
+
+	for (size_t i = 0; i < ARRAY_SIZE(vc); i++) {
+		int err = create(PROV_STATUS, vc[i].json);
+
+		if (!err || !is_err(vc[i].status, vc[i].code, vc[i].field)) {
+			re_printf("    case %zu %s: got %d %u %s '%s' (%s)\n",
+				  i, vc[i].json, err, perr.status, perr.code,
+				  perr.field, perr.message);
+			CHECK(false);
+		}
+	}
+	CHECK_EQ(prov_g.count[PROV_STATUS], 6u);
+
+	CHECK_EQ(0, create(PROV_STATUS, "{\"id\":\"wrap-up\",\"routable\":"
+			   "false}"));
+	s = prov_status_find("wrap-up");
+	CHECK(s && !s->routable);
+	CHECK_STR(s->name, "wrap-up");
+	CHECK_EQ(0, update(PROV_STATUS, "wrap-up", "{\"routable\":true,"
+			   "\"name\":\"Wrap-up\"}"));
+	s = prov_status_find("wrap-up");
+	CHECK(s && s->routable);
+	CHECK_STR(s->name, "Wrap-up");
+
+	/* "available" stays, and stays routable */
+	CHECK(update(PROV_STATUS, "available", "{\"routable\":false}"));
+	CHECK(is_err(400, "invalid_field", "routable"));
+	CHECK(contains(perr.message, "'available' must stay routable"));
+	CHECK(apply("{\"statuses\":[{\"id\":\"available\",\"routable\":"
+		    "false}]}"));
+	CHECK(is_err(400, "invalid_field", "statuses[0].routable"));
+	CHECK(prov_status_find("available")->routable);
+	CHECK_EQ(0, update(PROV_STATUS, "available", "{\"name\":\"Ready\"}"));
+	CHECK_STR(prov_status_find("available")->name, "Ready");
+
+	memset(&perr, 0, sizeof(perr));
+	CHECK_EQ(EEXIST, prov_delete(PROV_STATUS, "available", &perr));
+	CHECK(is_err(409, "in_use", ""));
+	CHECK(contains(perr.message, "'available' cannot be deleted"));
+	CHECK(prov_status_find("available") != NULL);
+
+	CHECK_EQ(0, prov_delete(PROV_STATUS, "wrap-up", &perr));
+	CHECK(prov_status_find("wrap-up") == NULL);
+	CHECK_EQ(ENOENT, prov_delete(PROV_STATUS, "wrap-up", &perr));
+	CHECK(is_err(404, "not_found", ""));
+
+	/* the provisioning file takes statuses too, idempotently */
+	CHECK_EQ(0, apply("{\"statuses\":[{\"id\":\"training\",\"name\":"
+			  "\"Training\",\"routable\":false}]}"));
+	CHECK(prov_status_find("training") != NULL);
+	CHECK_EQ(0, apply("{\"statuses\":[{\"id\":\"training\",\"name\":"
+			  "\"Training\",\"routable\":false}]}"));
+	CHECK_EQ(prov_g.count[PROV_STATUS], 7u);
+}
+
+
+/* --- queues: strategies and routing settings ---------------------------- */
+
+PROV_CASE(test_queue_strategies)
+{
+	static const char *const names[] = {
+		"longest-idle", "ring-all", "round-robin", "top-down",
+		"fewest-calls", "least-talk-time", "random",
+		"weighted-random", "least-active", "most-available", "tiers",
+	};
+	char json[128];
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		(void)re_snprintf(json, sizeof(json), "{\"id\":\"q%zu\","
+				  "\"strategy\":\"%s\"}", i, names[i]);
+		CHECK_EQ(0, create(PROV_QUEUE, json));
+		(void)re_snprintf(json, sizeof(json), "q%zu", i);
+		CHECK_STR(prov_queue_find(json)->strategy, names[i]);
+	}
+
+	/* null is the default */
+	CHECK_EQ(0, update(PROV_QUEUE, "q3", "{\"strategy\":null}"));
+	CHECK_STR(prov_queue_find("q3")->strategy, "longest-idle");
+}
+
+
+PROV_CASE(test_queue_routing_rules)
+{
+	static const struct vcase vc[] = {
+		/* tiers */
+		{"{\"id\":\"q\",\"tiers\":15}", 400, "invalid_field", "tiers"},
+		{"{\"id\":\"q\",\"tiers\":{\"wait_s\":0}}", 400,
+		 "invalid_field", "tiers.wait_s"},
+		{"{\"id\":\"q\",\"tiers\":{\"wait_s\":3601}}", 400,
+		 "invalid_field", "tiers.wait_s"},
+		{"{\"id\":\"q\",\"tiers\":{\"wait_s\":1.5}}", 400,
+		 "invalid_field", "tiers.wait_s"},
+		{"{\"id\":\"q\",\"tiers\":{\"wait\":10}}", 400,
+		 "unknown_field", "tiers.wait"},
+		/* relaxation */
+		{"{\"id\":\"q\",\"relaxation\":{}}", 400, "invalid_field",
+		 "relaxation"},
+		{"{\"id\":\"q\",\"relaxation\":[5]}", 400, "invalid_field",
+		 "relaxation[0]"},
+		{"{\"id\":\"q\",\"skills\":{\"a\":5},\"relaxation\":"
+		 "[{\"skill\":\"a\",\"level\":1}]}", 400, "missing_field",
+		 "relaxation[0].after_s"},
+		{"{\"id\":\"q\",\"skills\":{\"a\":5},\"relaxation\":"
+		 "[{\"after_s\":0,\"skill\":\"a\",\"level\":1}]}", 400,
+		 "invalid_field", "relaxation[0].after_s"},
+		{"{\"id\":\"q\",\"skills\":{\"a\":5},\"relaxation\":"
+		 "[{\"after_s\":86401,\"skill\":\"a\",\"level\":1}]}", 400,
+		 "invalid_field", "relaxation[0].after_s"},
+		{"{\"id\":\"q\",\"skills\":{\"a\":5},\"relaxation\":"
+		 "[{\"after_s\":10,\"level\":1}]}", 400, "missing_field",
+		 "relaxation[0].skill"},
+		{"{\"id\":\"q\",\"skills\":{\"a\":5},\"relaxation\":"
+		 "[{\"after_s\":10,\"skill\":\"b\",\"level\":1}]}", 400,
+		 "invalid_field", "relaxation[0].skill"},
+		{"{\"id\":\"q\",\"relaxation\":"
+		 "[{\"after_s\":10,\"skill\":\"a\",\"level\":1}]}", 400,
+		 "invalid_field", "relaxation[0].skill"},
+		{"{\"id\":\"q\",\"skills\":{\"a\":5},\"relaxation\":"
+		 "[{\"after_s\":10,\"skill\":\"a\"}]}", 400, "missing_field",
+		 "relaxation[0].level"},
+		{"{\"id\":\"q\",\"skills\":{\"a\":5},\"relaxation\":"
+		 "[{\"after_s\":10,\"skill\":\"a\",\"level\":11}]}", 400,
+		 "invalid_field", "relaxation[0].level"},
+		{"{\"id\":\"q\",\"skills\":{\"a\":5},\"relaxation\":"
+		 "[{\"after_s\":10,\"skill\":\"a\",\"level\":-1}]}", 400,
+		 "invalid_field", "relaxation[0].level"},
+		{"{\"id\":\"q\",\"skills\":{\"a\":5},\"relaxation\":"
+		 "[{\"after_s\":10,\"skill\":\"a\",\"level\":1,\"x\":1}]}",
+		 400, "unknown_field", "relaxation[0].x"},
+		{"{\"id\":\"q\",\"skills\":{\"a\":5},\"relaxation\":"
+		 "[{\"after_s\":10,\"skill\":\"a\",\"level\":3},"
+		 "{\"after_s\":10,\"skill\":\"a\",\"level\":1}]}", 400,
+		 "invalid_field", "relaxation[1]"},
+		/* overflow */
+		{"{\"id\":\"q\",\"overflow\":\"other\"}", 400, "invalid_field",
+		 "overflow"},
+		{"{\"id\":\"q\",\"overflow\":{\"after_s\":60}}", 400,
+		 "missing_field", "overflow.queue"},
+		{"{\"id\":\"q\",\"overflow\":{\"queue\":\"other\"}}", 400,
+		 "missing_field", "overflow.after_s"},
+		{"{\"id\":\"q\",\"overflow\":{\"queue\":\"q\",\"after_s\":60}}",
+		 400, "invalid_field", "overflow.queue"},
+		{"{\"id\":\"q\",\"overflow\":{\"queue\":\"a b\","
+		 "\"after_s\":60}}", 400, "invalid_field", "overflow.queue"},
+		{"{\"id\":\"q\",\"overflow\":{\"queue\":\"nope\","
+		 "\"after_s\":60}}", 400, "invalid_field", "overflow.queue"},
+		{"{\"id\":\"q\",\"overflow\":{\"queue\":\"other\","
+		 "\"after_s\":0}}", 400, "invalid_field", "overflow.after_s"},
+		{"{\"id\":\"q\",\"overflow\":{\"queue\":\"other\","
+		 "\"after_s\":86401}}", 400, "invalid_field",
+		 "overflow.after_s"},
+		{"{\"id\":\"q\",\"overflow\":{\"queue\":\"other\","
+		 "\"after_s\":60,\"priority\":1}}", 400, "unknown_field",
+		 "overflow.priority"},
+		/* aging */
+		{"{\"id\":\"q\",\"aging\":1}", 400, "invalid_field", "aging"},
+		{"{\"id\":\"q\",\"aging\":{\"per_minute\":-0.5}}", 400,
+		 "invalid_field", "aging.per_minute"},
+		{"{\"id\":\"q\",\"aging\":{\"per_minute\":-1}}", 400,
+		 "invalid_field", "aging.per_minute"},
+		{"{\"id\":\"q\",\"aging\":{\"per_minute\":10.001}}", 400,
+		 "invalid_field", "aging.per_minute"},
+		{"{\"id\":\"q\",\"aging\":{\"per_minute\":11}}", 400,
+		 "invalid_field", "aging.per_minute"},
+		{"{\"id\":\"q\",\"aging\":{\"per_minute\":1e999}}", 400,
+		 "invalid_field", "aging.per_minute"},
+		{"{\"id\":\"q\",\"aging\":{\"per_minute\":\"1\"}}", 400,
+		 "invalid_field", "aging.per_minute"},
+		{"{\"id\":\"q\",\"aging\":{\"per_minute\":0.3333}}", 400,
+		 "invalid_field", "aging.per_minute"},
+		{"{\"id\":\"q\",\"aging\":{\"per_min\":1}}", 400,
+		 "unknown_field", "aging.per_min"},
+		/* service level, decline block, missed status */
+		{"{\"id\":\"q\",\"service_level_s\":0}", 400, "invalid_field",
+		 "service_level_s"},
+		{"{\"id\":\"q\",\"service_level_s\":3601}", 400,
+		 "invalid_field", "service_level_s"},
+		{"{\"id\":\"q\",\"decline_block_s\":-1}", 400,
+		 "invalid_field", "decline_block_s"},
+		{"{\"id\":\"q\",\"decline_block_s\":3601}", 400,
+		 "invalid_field", "decline_block_s"},
+		{"{\"id\":\"q\",\"missed_status\":\"nope\"}", 400,
+		 "invalid_field", "missed_status"},
+		{"{\"id\":\"q\",\"missed_status\":7}", 400, "invalid_field",
+		 "missed_status"},
+		{"{\"id\":\"q\",\"missed_status\":\"\"}", 400,
+		 "invalid_field", "missed_status"},
+	};
+	char json[4096];
+	size_t n;
+
+	CHECK(run_cases(PROV_QUEUE, vc, ARRAY_SIZE(vc)));
+
+	/* the messages a user reads */
+	CHECK(create(PROV_QUEUE, "{\"id\":\"q\",\"overflow\":{\"queue\":"
+		     "\"q\",\"after_s\":60}}"));
+	CHECK_STR(perr.message, "overflow.queue: a queue cannot overflow to "
+		  "itself");
+	CHECK(create(PROV_QUEUE, "{\"id\":\"q\",\"overflow\":{\"queue\":"
+		     "\"nope\",\"after_s\":60}}"));
+	CHECK_STR(perr.message, "overflow.queue: no queue 'nope' exists");
+	CHECK(create(PROV_QUEUE, "{\"id\":\"q\",\"skills\":{\"a\":5},"
+		     "\"relaxation\":[{\"after_s\":10,\"skill\":\"b\","
+		     "\"level\":1}]}"));
+	CHECK_STR(perr.message, "relaxation[0].skill: 'b' is not one of the "
+		  "queue's skills");
+	CHECK(create(PROV_QUEUE, "{\"id\":\"q\",\"missed_status\":"
+		     "\"nope\"}"));
+	CHECK_STR(perr.message, "missed_status: no status 'nope' exists");
+
+	/* at most 16 steps */
+	n = (size_t)re_snprintf(json, sizeof(json), "{\"id\":\"q\","
+				"\"skills\":{\"a\":9},\"relaxation\":[");
+	for (int i = 0; i < 17; i++)
+		n += (size_t)re_snprintf(json + n, sizeof(json) - n,
+					 "%s{\"after_s\":%d,\"skill\":\"a\","
+					 "\"level\":1}", i ? "," : "", i + 1);
+	(void)re_snprintf(json + n, sizeof(json) - n, "]}");
+	CHECK(create(PROV_QUEUE, json));
+	CHECK(is_err(400, "invalid_field", "relaxation"));
+
+	/* 16 is fine */
+	n = (size_t)re_snprintf(json, sizeof(json), "{\"id\":\"q\","
+				"\"skills\":{\"a\":9},\"relaxation\":[");
+	for (int i = 0; i < 16; i++)
+		n += (size_t)re_snprintf(json + n, sizeof(json) - n,
+					 "%s{\"after_s\":%d,\"skill\":\"a\","
+					 "\"level\":1}", i ? "," : "", i + 1);
+	(void)re_snprintf(json + n, sizeof(json) - n, "]}");
+	CHECK_EQ(0, create(PROV_QUEUE, json));
+	CHECK_EQ(prov_queue_find("q")->nrelax, 16u);
+}
+
+
+PROV_CASE(test_queue_routing_fields)
+{
+	const char *j = "{\"id\":\"vip\",\"strategy\":\"tiers\","
+		"\"skills\":{\"english\":8,\"billing\":5},"
+		"\"tiers\":{\"wait_s\":20},"
+		"\"relaxation\":[{\"after_s\":60,\"skill\":\"english\","
+		"\"level\":6},{\"after_s\":30,\"skill\":\"billing\","
+		"\"level\":3},{\"after_s\":60,\"skill\":\"billing\","
+		"\"level\":0}],"
+		"\"overflow\":{\"queue\":\"general\",\"after_s\":120},"
+		"\"aging\":{\"per_minute\":0.25},\"service_level_s\":30,"
+		"\"decline_block_s\":0,\"missed_status\":\"missed\"}";
+	const struct prov_queue *q;
+	char *out = NULL;
+
+	/* defaults */
+	CHECK_EQ(0, create(PROV_QUEUE, "{\"id\":\"general\"}"));
+	q = prov_queue_find("general");
+	CHECK(q != NULL);
+	CHECK_STR(q->strategy, "longest-idle");
+	CHECK_EQ(q->tier_wait_s, 15u);
+	CHECK_EQ(q->nrelax, 0u);
+	CHECK(q->relax == NULL);
+	CHECK(q->overflow_queue == NULL);
+	CHECK_EQ(q->overflow_after_s, 0u);
+	CHECK(q->aging_per_min == 0);
+	CHECK_EQ(q->service_level_s, 20u);
+	CHECK_EQ(q->decline_block_s, 30u);
+	CHECK(q->missed_status == NULL);
+	out = public(PROV_QUEUE, "general");
+	CHECK(json_eq(out, "{\"id\":\"general\",\"name\":\"general\","
+		      "\"strategy\":\"longest-idle\",\"skills\":{},"
+		      "\"push_timeout_s\":15,\"max_wait_s\":300,"
+		      "\"tiers\":{\"wait_s\":15},\"relaxation\":[],"
+		      "\"service_level_s\":20,\"decline_block_s\":30,"
+		      "\"aging\":{\"per_minute\":0}}"));
+	out = mem_deref(out);
+
+	/* everything set; steps come out sorted by after_s, ties in the
+	 * order given */
+	CHECK_EQ(0, prov_create(PROV_QUEUE, j, strlen(j), &out, &perr));
+	CHECK_STR(out, "{\"id\":\"vip\",\"name\":\"vip\",\"strategy\":"
+		  "\"tiers\",\"skills\":{\"billing\":5,\"english\":8},"
+		  "\"push_timeout_s\":15,\"max_wait_s\":300,"
+		  "\"tiers\":{\"wait_s\":20},\"relaxation\":["
+		  "{\"after_s\":30,\"skill\":\"billing\",\"level\":3},"
+		  "{\"after_s\":60,\"skill\":\"english\",\"level\":6},"
+		  "{\"after_s\":60,\"skill\":\"billing\",\"level\":0}],"
+		  "\"service_level_s\":30,\"decline_block_s\":0,"
+		  "\"aging\":{\"per_minute\":0.25},"
+		  "\"overflow\":{\"queue\":\"general\",\"after_s\":120},"
+		  "\"missed_status\":\"missed\"}");
+	out = mem_deref(out);
+
+	q = prov_queue_find("vip");
+	CHECK(q != NULL);
+	CHECK_EQ(q->tier_wait_s, 20u);
+	CHECK_EQ(q->nrelax, 3u);
+	CHECK_EQ(q->relax[0].after_s, 30u);
+	CHECK_STR(q->relax[0].skill, "billing");
+	CHECK_EQ(q->relax[0].level, 3);
+	CHECK_STR(q->relax[1].skill, "english");
+	CHECK_EQ(q->relax[2].level, 0);
+	CHECK_STR(q->overflow_queue, "general");
+	CHECK_EQ(q->overflow_after_s, 120u);
+	CHECK(q->aging_per_min == 0.25);
+	CHECK_EQ(q->service_level_s, 30u);
+	CHECK_EQ(q->decline_block_s, 0u);
+	CHECK_STR(q->missed_status, "missed");
+
+	/* the stored document reads back the same */
+	out = stored("queues", "vip");
+	CHECK(out != NULL);
+	CHECK(contains(out, "\"overflow\":{\"queue\":\"general\""));
+	out = mem_deref(out);
+
+	/* merge patch: objects merge, arrays replace, null resets */
+	CHECK_EQ(0, update(PROV_QUEUE, "vip", "{\"aging\":{\"per_minute\":"
+			   "2},\"relaxation\":[{\"after_s\":5,\"skill\":"
+			   "\"english\",\"level\":7}],\"tiers\":null}"));
+	q = prov_queue_find("vip");
+	CHECK(q->aging_per_min == 2);
+	CHECK_EQ(q->nrelax, 1u);
+	CHECK_EQ(q->relax[0].level, 7);
+	CHECK_EQ(q->tier_wait_s, 15u);
+	CHECK_STR(q->overflow_queue, "general");
+
+	CHECK_EQ(0, update(PROV_QUEUE, "vip", "{\"overflow\":{\"after_s\":"
+			   "30}}"));
+	CHECK_EQ(prov_queue_find("vip")->overflow_after_s, 30u);
+	CHECK_STR(prov_queue_find("vip")->overflow_queue, "general");
+
+	/* a skill a step names cannot go */
+	CHECK(update(PROV_QUEUE, "vip", "{\"skills\":{\"english\":null}}"));
+	CHECK(is_err(400, "invalid_field", "relaxation[0].skill"));
+
+	CHECK_EQ(0, update(PROV_QUEUE, "vip", "{\"overflow\":null,"
+			   "\"missed_status\":null,\"relaxation\":null,"
+			   "\"aging\":null,\"service_level_s\":null,"
+			   "\"decline_block_s\":null,\"strategy\":null}"));
+	q = prov_queue_find("vip");
+	CHECK(q->overflow_queue == NULL && q->missed_status == NULL);
+	CHECK_EQ(q->nrelax, 0u);
+	CHECK(q->aging_per_min == 0);
+	CHECK_EQ(q->service_level_s, 20u);
+	CHECK_EQ(q->decline_block_s, 30u);
+	CHECK_STR(q->strategy, "longest-idle");
+	out = public(PROV_QUEUE, "vip");
+	CHECK(!contains(out, "overflow") && !contains(out, "missed_status"));
+	out = mem_deref(out);
+}
+
+
+/* per_minute prints back exactly what it reads: thousandths */
+PROV_CASE(test_queue_aging_numbers)
+{
+	static const struct {
+		const char *in;
+		const char *out;
+		double v;
+	} vc[] = {
+		{"0", "0", 0}, {"0.0", "0", 0}, {"-0.0", "0", 0},
+		{"10", "10", 10}, {"10.0", "10", 10}, {"1e1", "10", 10},
+		{"0.5", "0.5", 0.5}, {"0.25", "0.25", 0.25},
+		{"2.125", "2.125", 2.125}, {"0.001", "0.001", 0.001},
+		{"0.1", "0.1", 0.1}, {"9.999", "9.999", 9.999},
+		{"0.30000000000000004", "0.3", 0.3}, {"2.5E-2", "0.025", 0.025},
+		{"1.10", "1.1", 1.1},
+	};
+	char json[128], want[64];
+
+	for (size_t i = 0; i < ARRAY_SIZE(vc); i++) {
+		const struct prov_queue *q;
+		char *out;
+
+		(void)re_snprintf(json, sizeof(json), "{\"aging\":"
+				  "{\"per_minute\":%s}}", vc[i].in);
+		(void)re_snprintf(want, sizeof(want), "\"aging\":"
+				  "{\"per_minute\":%s}", vc[i].out);
+
+		CHECK_EQ(0, create(PROV_QUEUE, "{\"id\":\"q\"}"));
+		if (update(PROV_QUEUE, "q", json)) {
+			re_printf("    case %zu %s: %s\n", i, vc[i].in,
+				  perr.message);
+			CHECK(false);
+		}
+		q = prov_queue_find("q");
+		out = public(PROV_QUEUE, "q");
+		if (!q || fabs(q->aging_per_min - vc[i].v) > 1e-12 ||
+		    !contains(out, want)) {
+			re_printf("    case %zu %s: %s\n", i, vc[i].in, out);
+			mem_deref(out);
+			CHECK(false);
+		}
+		mem_deref(out);
+		CHECK_EQ(0, prov_delete(PROV_QUEUE, "q", &perr));
+	}
+}
+
+
+/* --- agents: queue memberships ------------------------------------------ */
+
+PROV_CASE(test_agent_queues_rules)
+{
+	static const struct vcase vc[] = {
+		{"{\"id\":\"a\",\"queues\":{}}", 400, "invalid_field",
+		 "queues"},
+		{"{\"id\":\"a\",\"queues\":\"billing\"}", 400,
+		 "invalid_field", "queues"},
+		{"{\"id\":\"a\",\"queues\":[\"billing\"]}", 400,
+		 "invalid_field", "queues[0]"},
+		{"{\"id\":\"a\",\"queues\":[{}]}", 400, "missing_field",
+		 "queues[0].id"},
+		{"{\"id\":\"a\",\"queues\":[{\"id\":\"a b\"}]}", 400,
+		 "invalid_field", "queues[0].id"},
+		{"{\"id\":\"a\",\"queues\":[{\"id\":\"billing\","
+		 "\"level\":0}]}", 400, "invalid_field", "queues[0].level"},
+		{"{\"id\":\"a\",\"queues\":[{\"id\":\"billing\","
+		 "\"level\":10}]}", 400, "invalid_field", "queues[0].level"},
+		{"{\"id\":\"a\",\"queues\":[{\"id\":\"billing\","
+		 "\"position\":-1}]}", 400, "invalid_field",
+		 "queues[0].position"},
+		{"{\"id\":\"a\",\"queues\":[{\"id\":\"billing\","
+		 "\"position\":100001}]}", 400, "invalid_field",
+		 "queues[0].position"},
+		{"{\"id\":\"a\",\"queues\":[{\"id\":\"billing\","
+		 "\"weight\":0}]}", 400, "invalid_field", "queues[0].weight"},
+		{"{\"id\":\"a\",\"queues\":[{\"id\":\"billing\","
+		 "\"weight\":1001}]}", 400, "invalid_field",
+		 "queues[0].weight"},
+		{"{\"id\":\"a\",\"queues\":[{\"id\":\"billing\","
+		 "\"weight\":1.5}]}", 400, "invalid_field",
+		 "queues[0].weight"},
+		{"{\"id\":\"a\",\"queues\":[{\"id\":\"billing\","
+		 "\"tier\":1}]}", 400, "unknown_field", "queues[0].tier"},
+		{"{\"id\":\"a\",\"queues\":[{\"id\":\"billing\"},"
+		 "{\"id\":\"sales\"},{\"id\":\"billing\",\"level\":2}]}", 400,
+		 "invalid_field", "queues[2].id"},
+		{"{\"id\":\"a\",\"queues\":[{\"id\":\"billing\"},"
+		 "{\"id\":\"nope\"}]}", 400, "invalid_field",
+		 "queues[1].id"},
+	};
+
+	CHECK_EQ(0, setup_billing());
+	CHECK_EQ(0, create(PROV_QUEUE, "{\"id\":\"sales\"}"));
+	CHECK(run_cases(PROV_AGENT, vc, ARRAY_SIZE(vc)));
+
+	CHECK(create(PROV_AGENT, "{\"id\":\"a\",\"queues\":[{\"id\":"
+		     "\"billing\"},{\"id\":\"billing\"}]}"));
+	CHECK_STR(perr.message, "queues[1].id: queue 'billing' is listed "
+		  "twice (also at queues[0])");
+	CHECK(create(PROV_AGENT, "{\"id\":\"a\",\"queues\":[{\"id\":"
+		     "\"nope\"}]}"));
+	CHECK_STR(perr.message, "queues[0].id: no queue 'nope' exists");
+}
+
+
+PROV_CASE(test_agent_queues)
+{
+	const char *j = "{\"id\":\"ann\",\"queues\":[{\"id\":\"sales\","
+		"\"level\":2,\"position\":100000,\"weight\":1000},"
+		"{\"id\":\"billing\"}]}";
+	const struct prov_agent *a;
+	char *out = NULL;
+
+	CHECK_EQ(0, setup_billing());
+	CHECK_EQ(0, create(PROV_QUEUE, "{\"id\":\"sales\"}"));
+
+	/* absent: any queue */
+	CHECK_EQ(0, create(PROV_AGENT, "{\"id\":\"bob\"}"));
+	a = prov_agent_find("bob");
+	CHECK(!a->queues_listed && a->queues == NULL && a->nqueues == 0);
+	out = public(PROV_AGENT, "bob");
+	CHECK(!contains(out, "queues"));
+	out = mem_deref(out);
+
+	/* listed, in the order given, defaults filled in */
+	CHECK_EQ(0, prov_create(PROV_AGENT, j, strlen(j), &out, &perr));
+	CHECK(json_eq(out, "{\"id\":\"ann\",\"name\":\"ann\",\"skills\":{},"
+		      "\"capacity\":1,\"queues\":[{\"id\":\"sales\","
+		      "\"level\":2,\"position\":100000,\"weight\":1000},"
+		      "{\"id\":\"billing\",\"level\":1,\"position\":0,"
+		      "\"weight\":1}],\"web_login\":false}"));
+	CHECK(strstr(out, "\"sales\"") < strstr(out, "\"billing\""));
+	out = mem_deref(out);
+
+	a = prov_agent_find("ann");
+	CHECK(a->queues_listed);
+	CHECK_EQ(a->nqueues, 2u);
+	CHECK_STR(a->queues[0].queue, "sales");
+	CHECK_EQ(a->queues[0].level, 2);
+	CHECK_EQ(a->queues[0].position, 100000u);
+	CHECK_EQ(a->queues[0].weight, 1000u);
+	CHECK_STR(a->queues[1].queue, "billing");
+	CHECK_EQ(a->queues[1].level, 1);
+	CHECK_EQ(a->queues[1].position, 0u);
+	CHECK_EQ(a->queues[1].weight, 1u);
+
+	/* an empty list: no queue at all, which is not "any" */
+	CHECK_EQ(0, update(PROV_AGENT, "ann", "{\"queues\":[]}"));
+	a = prov_agent_find("ann");
+	CHECK(a->queues_listed && a->nqueues == 0);
+	out = public(PROV_AGENT, "ann");
+	CHECK(contains(out, "\"queues\":[]"));
+	out = mem_deref(out);
+
+	/* null: back to any */
+	CHECK_EQ(0, update(PROV_AGENT, "ann", "{\"queues\":null}"));
+	a = prov_agent_find("ann");
+	CHECK(!a->queues_listed && a->nqueues == 0);
+
+	/* memberships survive a reload */
+	CHECK_EQ(0, update(PROV_AGENT, "ann", "{\"queues\":[{\"id\":"
+			   "\"billing\",\"level\":3}]}"));
+	prov_close();
+	CHECK_EQ(0, prov_init(st, "switchboard"));
+	a = prov_agent_find("ann");
+	CHECK(a && a->queues_listed && a->nqueues == 1);
+	CHECK_EQ(a->queues[0].level, 3);
+}
+
+
+/* --- references between queues, agents and statuses --------------------- */
+
+PROV_CASE(test_refs_in_use)
+{
+	CHECK_EQ(0, setup_billing());
+	CHECK_EQ(0, create(PROV_QUEUE, "{\"id\":\"sales\",\"overflow\":"
+			   "{\"queue\":\"billing\",\"after_s\":60}}"));
+	CHECK_EQ(0, create(PROV_QUEUE, "{\"id\":\"vip\",\"missed_status\":"
+			   "\"break\"}"));
+	CHECK_EQ(0, create(PROV_AGENT, "{\"id\":\"ann\",\"queues\":"
+			   "[{\"id\":\"vip\"}]}"));
+
+	/* an overflow target */
+	memset(&perr, 0, sizeof(perr));
+	CHECK_EQ(EEXIST, prov_delete(PROV_QUEUE, "billing", &perr));
+	CHECK(is_err(409, "in_use", ""));
+	CHECK(contains(perr.message, "'sales'"));
+	CHECK(prov_queue_find("billing") != NULL);
+
+	/* a queue an agent lists */
+	memset(&perr, 0, sizeof(perr));
+	CHECK_EQ(EEXIST, prov_delete(PROV_QUEUE, "vip", &perr));
+	CHECK(is_err(409, "in_use", ""));
+	CHECK(contains(perr.message, "'ann'"));
+
+	/* a queue's missed status */
+	memset(&perr, 0, sizeof(perr));
+	CHECK_EQ(EEXIST, prov_delete(PROV_STATUS, "break", &perr));
+	CHECK(is_err(409, "in_use", ""));
+	CHECK(contains(perr.message, "'vip'"));
+	CHECK(prov_status_find("break") != NULL);
+
+	/* a patch cannot point at what is not there */
+	CHECK(update(PROV_QUEUE, "sales", "{\"overflow\":{\"queue\":"
+		     "\"gone\"}}"));
+	CHECK(is_err(400, "invalid_field", "overflow.queue"));
+	CHECK(update(PROV_AGENT, "ann", "{\"queues\":[{\"id\":\"gone\"}]}"));
+	CHECK(is_err(400, "invalid_field", "queues[0].id"));
+
+	/* once nothing names them, they go */
+	CHECK_EQ(0, update(PROV_QUEUE, "sales", "{\"overflow\":null}"));
+	CHECK_EQ(0, prov_delete(PROV_QUEUE, "billing", &perr));
+	CHECK_EQ(0, update(PROV_QUEUE, "vip", "{\"missed_status\":null}"));
+	CHECK_EQ(0, prov_delete(PROV_STATUS, "break", &perr));
+	CHECK_EQ(0, update(PROV_AGENT, "ann", "{\"queues\":null}"));
+	CHECK_EQ(0, prov_delete(PROV_QUEUE, "vip", &perr));
+
+	/* a status that was deleted cannot be named */
+	CHECK(create(PROV_QUEUE, "{\"id\":\"x\",\"missed_status\":"
+		     "\"break\"}"));
+	CHECK(is_err(400, "invalid_field", "missed_status"));
+}
+
+
+static const char routing_file[] =
+	"{\"agents\":[{\"id\":\"ann\",\"skills\":{\"billing\":5},"
+	"\"queues\":[{\"id\":\"billing\",\"level\":1},{\"id\":\"sales\","
+	"\"level\":2,\"position\":3,\"weight\":5}]}],"
+	"\"queues\":[{\"id\":\"billing\",\"strategy\":\"tiers\","
+	"\"skills\":{\"billing\":5},\"tiers\":{\"wait_s\":10},"
+	"\"relaxation\":[{\"after_s\":30,\"skill\":\"billing\","
+	"\"level\":2}],\"overflow\":{\"queue\":\"sales\",\"after_s\":90},"
+	"\"aging\":{\"per_minute\":1.5},\"service_level_s\":15,"
+	"\"decline_block_s\":45,\"missed_status\":\"wrapup\"},"
+	"{\"id\":\"sales\",\"strategy\":\"ring-all\",\"overflow\":"
+	"{\"queue\":\"billing\",\"after_s\":300}}],"
+	"\"routes\":[{\"number\":\"+1555\",\"queue\":\"billing\"}],"
+	"\"statuses\":[{\"id\":\"wrapup\",\"name\":\"Wrap-up\","
+	"\"routable\":false}]}";
+
+
+struct order {
+	char seq[512];
+	size_t n;
+};
+
+
+static void order_h(enum prov_kind kind, enum prov_op op, const char *id,
+		    void *arg)
+{
+	struct order *o = arg;
+
+	o->n += (size_t)re_snprintf(o->seq + o->n, sizeof(o->seq) - o->n,
+				    "%s%c%s;", prov_kind_name(kind),
+				    "+~-"[op], id);
+}
+
+
+/* A file may name what it defines, in any order; listeners hear of an
+ * object after what it names, and re-applying changes nothing. */
+PROV_CASE(test_file_routing_refs)
+{
+	struct order o;
+	struct counter c;
+	char *docs[2] = {NULL, NULL};
+
+	memset(&o, 0, sizeof(o));
+	memset(&c, 0, sizeof(c));
+	CHECK_EQ(0, prov_subscribe(order_h, &o));
+	CHECK_EQ(0, prov_subscribe(count_h, &c));
+
+	CHECK_EQ(0, apply(routing_file));
+	CHECK_STR(o.seq, "statuses+wrapup;queues+billing;queues+sales;"
+		  "agents+ann;routes++1555;");
+	CHECK_STR(prov_queue_find("billing")->missed_status, "wrapup");
+	CHECK_STR(prov_queue_find("sales")->overflow_queue, "billing");
+	CHECK_EQ(prov_agent_find("ann")->nqueues, 2u);
+
+	/* the same file again: nothing written, nobody told */
+	docs[0] = stored("queues", "billing");
+	CHECK_EQ(0, apply(routing_file));
+	docs[1] = stored("queues", "billing");
+	CHECK(docs[0] && docs[1]);
+	CHECK_STR(docs[0], docs[1]);
+	mem_deref(docs[0]);
+	mem_deref(docs[1]);
+	for (int k = 0; k < PROV_KINDS; k++)
+		CHECK_EQ(c.n[k][PROV_UPDATED], 0u);
+
+	/* removals are told in the other order: a route before its queue
+	 * (one object per delete today, so this is what a listener sees) */
+	memset(&o, 0, sizeof(o));
+	CHECK_EQ(0, prov_delete(PROV_ROUTE, "+1555", &perr));
+	CHECK_STR(o.seq, "routes-+1555;");
+
+	/* references into the file that it does not define */
+	CHECK(apply("{\"queues\":[{\"id\":\"x\",\"missed_status\":"
+		    "\"gone\"}]}"));
+	CHECK(is_err(400, "invalid_field", "queues[0].missed_status"));
+	CHECK(apply("{\"agents\":[{\"id\":\"x\",\"queues\":[{\"id\":"
+		    "\"billing\"},{\"id\":\"gone\"}]}]}"));
+	CHECK(is_err(400, "invalid_field", "agents[0].queues[1].id"));
+	CHECK(apply("{\"queues\":[{\"id\":\"x\",\"overflow\":{\"queue\":"
+		    "\"gone\",\"after_s\":5}}]}"));
+	CHECK(is_err(400, "invalid_field", "queues[0].overflow.queue"));
+	CHECK(apply("{\"statuses\":[{\"id\":\"s\"}]}"));
+	CHECK(is_err(400, "missing_field", "statuses[0].routable"));
+	CHECK(prov_agent_find("x") == NULL && prov_queue_find("x") == NULL);
+
+	/* and all of it reads back from the store */
+	{
+		char *before[PROV_KINDS], *after[PROV_KINDS];
+		int err = 0;
+
+		for (int k = 0; k < PROV_KINDS; k++)
+			err |= prov_json((enum prov_kind)k, NULL, &before[k],
+					 &perr);
+		CHECK_EQ(err, 0);
+		prov_close();
+		CHECK_EQ(0, prov_init(st, "switchboard"));
+		for (int k = 0; k < PROV_KINDS; k++) {
+			err |= prov_json((enum prov_kind)k, NULL, &after[k],
+					 &perr);
+			if (!err && strcmp(before[k], after[k]))
+				err = EINVAL;
+		}
+		for (int k = 0; k < PROV_KINDS; k++) {
+			mem_deref(before[k]);
+			mem_deref(after[k]);
+		}
+		CHECK_EQ(err, 0);
+	}
+}
+
+
+static int status_rows(const char *agent, const char *status,
+		       uint64_t since, void *arg)
+{
+	char *buf = arg;
+	size_t n = strlen(buf);
+
+	(void)re_snprintf(buf + n, 128 - n, "%s=%s@%llu;", agent, status,
+			  (unsigned long long)since);
+	return 0;
+}
+
+
+/* Deleting an agent deletes its presence status with it. */
+PROV_CASE(test_agent_delete_drops_status)
+{
+	char rows[128] = "";
+
+	CHECK_EQ(0, create(PROV_AGENT, "{\"id\":\"ann\"}"));
+	CHECK_EQ(0, create(PROV_AGENT, "{\"id\":\"bob\"}"));
+	CHECK_EQ(0, store_agent_status_put(st, "ann", "break", 1000));
+	CHECK_EQ(0, store_agent_status_put(st, "bob", "lunch", 2000));
+
+	CHECK_EQ(0, prov_delete(PROV_AGENT, "ann", &perr));
+	CHECK_EQ(0, store_agent_status_foreach(st, status_rows, rows));
+	CHECK_STR(rows, "bob=lunch@2000;");
+
+	/* an agent without a row deletes fine too */
+	CHECK_EQ(0, create(PROV_AGENT, "{\"id\":\"cat\"}"));
+	CHECK_EQ(0, prov_delete(PROV_AGENT, "cat", &perr));
+}
+
+
+static int extra_h(struct re_printf *pf, enum prov_kind kind,
+		   const char *id, void *arg)
+{
+	int *calls = arg;
+
+	++*calls;
+	if (kind != PROV_AGENT)
+		return EINVAL;
+	if (0 == strcmp(id, "zed"))
+		return EPERM;
+	if (0 == strcmp(id, "bob"))
+		return 0;             /* nothing to add */
+
+	return re_hprintf(pf, ",\"runtime\":{\"who\":\"%s\"}", id);
+}
+
+
+PROV_CASE(test_json_extra)
+{
+	char *out = NULL;
+	int calls = 0;
+
+	CHECK_EQ(0, create(PROV_AGENT, "{\"id\":\"ann\"}"));
+	CHECK_EQ(0, create(PROV_AGENT, "{\"id\":\"bob\"}"));
+
+	CHECK_EQ(0, prov_json_extra(PROV_AGENT, NULL, extra_h, &calls, &out,
+				    &perr));
+	CHECK_EQ(calls, 2);
+	CHECK(json_eq(out, "{\"agents\":[{\"id\":\"ann\",\"name\":\"ann\","
+		      "\"skills\":{},\"capacity\":1,\"web_login\":false,"
+		      "\"runtime\":{\"who\":\"ann\"}},{\"id\":\"bob\","
+		      "\"name\":\"bob\",\"skills\":{},\"capacity\":1,"
+		      "\"web_login\":false}]}"));
+	out = mem_deref(out);
+
+	CHECK_EQ(0, prov_json_extra(PROV_AGENT, "ann", extra_h, &calls, &out,
+				    &perr));
+	CHECK_STR(out, "{\"id\":\"ann\",\"name\":\"ann\",\"skills\":{},"
+		  "\"capacity\":1,\"web_login\":false,\"runtime\":{\"who\":"
+		  "\"ann\"}}");
+	out = mem_deref(out);
+
+	/* no handler: as prov_json */
+	CHECK_EQ(0, prov_json_extra(PROV_AGENT, "bob", NULL, NULL, &out,
+				    &perr));
+	CHECK_STR(out, "{\"id\":\"bob\",\"name\":\"bob\",\"skills\":{},"
+		  "\"capacity\":1,\"web_login\":false}");
+	out = mem_deref(out);
+
+	/* the handler's error ends it */
+	CHECK_EQ(0, create(PROV_AGENT, "{\"id\":\"zed\"}"));
+	CHECK_EQ(EPERM, prov_json_extra(PROV_AGENT, NULL, extra_h, &calls,
+					&out, &perr));
+	CHECK(out == NULL);
+
+	memset(&perr, 0, sizeof(perr));
+	CHECK_EQ(ENOENT, prov_json_extra(PROV_AGENT, "nope", extra_h, &calls,
+					 &out, &perr));
+	CHECK(is_err(404, "not_found", ""));
+}
+
+
+/* validation without prov_init: the default statuses count as there */
+static void test_check_routing(void)
+{
+	struct prov_error e;
+	const char *j;
+
+	memset(&e, 0, sizeof(e));
+	j = "{\"queues\":[{\"id\":\"q\",\"missed_status\":\"missed\"}]}";
+	CHECK_EQ(0, prov_check_json(j, strlen(j), &e));
+	j = "{\"queues\":[{\"id\":\"q\",\"missed_status\":\"wrapup\"}]}";
+	CHECK(prov_check_json(j, strlen(j), &e));
+	CHECK_STR(e.field, "queues[0].missed_status");
+	CHECK_EQ(0, prov_check_json(routing_file, strlen(routing_file), &e));
+
+	j = "{\"id\":\"s\",\"routable\":false}";
+	CHECK_EQ(0, prov_check_object(PROV_STATUS, j, strlen(j), NULL, &e));
+
+	/* prov_json_decode is the strict reader */
+	{
+		struct odict *od = NULL;
+
+		CHECK_EQ(0, prov_json_decode(&od, "{\"status\":\"x\"}", 14,
+					     &e));
+		CHECK(od != NULL);
+		od = mem_deref(od);
+		CHECK_EQ(EINVAL, prov_json_decode(&od, "{\"a\":1,\"a\":2}",
+						  13, &e));
+		CHECK_STR(e.code, "invalid_json");
+		CHECK(od == NULL);
+	}
+}
+
+
+/* A version-1 database (switchboard 0.1) with its documents: prov reads
+ * them with the new fields at their defaults and seeds the statuses. */
+static void test_upgrade_v1_documents(void)
+{
+	static const char docs[] =
+		"INSERT INTO queues VALUES('billing', '{\"id\":\"billing\","
+		"\"name\":\"Billing\",\"strategy\":\"longest-idle\","
+		"\"skills\":{\"billing\":3},\"push_timeout_s\":15,"
+		"\"max_wait_s\":300}', 1);"
+		"INSERT INTO agents VALUES('bob', '{\"id\":\"bob\","
+		"\"name\":\"bob\",\"skills\":{},\"capacity\":2}', 1);"
+		"INSERT INTO routes VALUES('+1555', '{\"number\":\"+1555\","
+		"\"queue\":\"billing\"}', 1);";
+	const struct prov_queue *q;
+	const struct prov_agent *a;
+	struct counter c;
+	struct tmpdir t;
+	sqlite3 *db = NULL;
+	int rc;
+
+	memset(&perr, 0, sizeof(perr));
+	memset(&c, 0, sizeof(c));
+	CHECK_EQ(0, tmpdir_make(&t));
+	td = t;
+
+	rc = sqlite3_open(t.db, &db);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, schema_v1_sql, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, docs, NULL, NULL, NULL);
+	sqlite3_close(db);
+
+	if (rc != SQLITE_OK || store_open(&st, t.db) ||
+	    prov_init(st, "switchboard")) {
+		st = mem_deref(st);
+		tmpdir_remove(&t);
+		CHECK(false);
+	}
+
+	rc = prov_g.count[PROV_STATUS] != 6;
+	q = prov_queue_find("billing");
+	rc |= !q || strcmp(q->strategy, "longest-idle") ||
+		q->tier_wait_s != 15 || q->nrelax || q->overflow_queue ||
+		q->aging_per_min != 0 || q->service_level_s != 20 ||
+		q->decline_block_s != 30 || q->missed_status;
+	a = prov_agent_find("bob");
+	rc |= !a || a->capacity != 2 || a->queues_listed;
+
+	/* the old file again: the queue's document gains the new fields
+	 * once, then nothing changes */
+	rc |= prov_subscribe(count_h, &c);
+	rc |= apply("{\"queues\":[{\"id\":\"billing\",\"name\":\"Billing\","
+		    "\"skills\":{\"billing\":3}}]}");
+	rc |= c.n[PROV_QUEUE][PROV_UPDATED] != 1;
+	rc |= apply("{\"queues\":[{\"id\":\"billing\",\"name\":\"Billing\","
+		    "\"skills\":{\"billing\":3}}]}");
+	rc |= c.n[PROV_QUEUE][PROV_UPDATED] != 1;
+
+	prov_close();
+	st = mem_deref(st);
+	tmpdir_remove(&t);
+	CHECK_EQ(rc, 0);
+}
+
+
+/* prov accepts exactly the strategies the routing engine knows, by the
+ * same names (the call module maps them with routing_strategy_parse) */
+static void test_strategies_match_routing(void)
+{
+	static const char prefix[] = "strategy: must be one of: ";
+	struct prov_error e;
+	char json[128], list[256];
+	char *p, *name, *save = NULL;
+	int n = 0;
+
+	for (int i = 0; i < ROUTING_STRATEGIES; i++) {
+		const char *rn = routing_strategy_name((enum routing_strategy)i);
+
+		CHECK(rn != NULL);
+		(void)re_snprintf(json, sizeof(json), "{\"id\":\"q\","
+				  "\"strategy\":\"%s\"}", rn);
+		memset(&e, 0, sizeof(e));
+		CHECK_EQ(0, prov_check_object(PROV_QUEUE, json, strlen(json),
+					      NULL, &e));
+	}
+
+	/* and nothing else: the list prov gives on error */
+	(void)re_snprintf(json, sizeof(json), "{\"id\":\"q\",\"strategy\":"
+			  "\"x\"}");
+	memset(&e, 0, sizeof(e));
+	CHECK(prov_check_object(PROV_QUEUE, json, strlen(json), NULL, &e));
+	CHECK(0 == strncmp(e.message, prefix, sizeof(prefix) - 1));
+	str_ncpy(list, e.message + sizeof(prefix) - 1, sizeof(list));
+
+	for (p = list; (name = strtok_r(p, ", ", &save)); p = NULL) {
+		enum routing_strategy rs;
+
+		CHECK_EQ(0, routing_strategy_parse(&rs, name));
+		CHECK_STR(routing_strategy_name(rs), name);
+		++n;
+	}
+	CHECK_EQ(n, ROUTING_STRATEGIES);
 }
 
 
@@ -1263,4 +2290,19 @@ UNIT_SUITE(prov,
 	UNIT_CASE(test_listeners),
 	UNIT_CASE(test_create_exists_and_lists),
 	UNIT_CASE(test_check_api),
+	UNIT_CASE(test_status_seed),
+	UNIT_CASE(test_status_rules),
+	UNIT_CASE(test_queue_strategies),
+	UNIT_CASE(test_queue_routing_rules),
+	UNIT_CASE(test_queue_routing_fields),
+	UNIT_CASE(test_queue_aging_numbers),
+	UNIT_CASE(test_agent_queues_rules),
+	UNIT_CASE(test_agent_queues),
+	UNIT_CASE(test_refs_in_use),
+	UNIT_CASE(test_file_routing_refs),
+	UNIT_CASE(test_agent_delete_drops_status),
+	UNIT_CASE(test_json_extra),
+	UNIT_CASE(test_check_routing),
+	UNIT_CASE(test_upgrade_v1_documents),
+	UNIT_CASE(test_strategies_match_routing),
 );

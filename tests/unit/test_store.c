@@ -2,13 +2,16 @@
  * test_store.c — the SQLite store: migrations recorded once, WAL, object
  * CRUD, registrations, call records saved repeatedly with their public
  * JSON shape and filters, crash recovery (close_open), transactions, and
- * that everything survives closing and reopening the file.
+ * that everything survives closing and reopening the file. Version 2:
+ * a version-1 file upgrades in place, agents' presence statuses, calls'
+ * routing explanations.
  */
 #include <math.h>
 #include <string.h>
 #include <sqlite3.h>
 #include <re.h>
 #include "store/store.h"
+#include "schema_v1.h"
 #include "tmpdir.h"
 #include "unit.h"
 
@@ -242,8 +245,9 @@ STORE_CASE(test_migrations_once)
 	CHECK_EQ(0, raw_int("SELECT COUNT(*) FROM sqlite_master WHERE "
 			    "type = 'table' AND name IN ('agents', 'queues', "
 			    "'trunks', 'routes', 'bindings', 'calls', "
-			    "'call_legs', 'meta', 'schema_version')", &rows));
-	CHECK_EQ(rows, 9);
+			    "'call_legs', 'meta', 'schema_version', "
+			    "'statuses', 'agent_status')", &rows));
+	CHECK_EQ(rows, 11);
 	CHECK_EQ(0, raw_int("SELECT COUNT(*) FROM sqlite_master WHERE "
 			    "type = 'index' AND name IN ('calls_arrived', "
 			    "'calls_queue', 'calls_agent')", &rows));
@@ -359,6 +363,13 @@ STORE_CASE(test_obj_crud)
 	CHECK_EQ(0, store_obj_get(st, "queues", "bob", &doc));
 	CHECK_STR(doc, "{\"q\":1}");
 	doc = mem_deref(doc);
+
+	/* statuses are a kind like the others */
+	CHECK_EQ(0, store_obj_put(st, "statuses", "lunch", "{\"s\":1}"));
+	CHECK_EQ(0, store_obj_get(st, "statuses", "lunch", &doc));
+	CHECK_STR(doc, "{\"s\":1}");
+	doc = mem_deref(doc);
+	CHECK_EQ(0, store_obj_delete(st, "statuses", "lunch"));
 
 	CHECK_EQ(EINVAL, store_obj_put(st, "widgets", "x", "{}"));
 	CHECK_EQ(EINVAL, store_obj_get(st, "widgets", "x", &doc));
@@ -783,6 +794,198 @@ STORE_CASE(test_survives_reopen)
 }
 
 
+/* --- schema version 2 ----------------------------------------------------- */
+
+/* A database that switchboard 0.1 wrote (version 1) opens, upgrades to
+ * version 2 in place, and keeps everything it held. */
+static void test_upgrade_from_v1(void)
+{
+	static const char v1_rows[] =
+		"INSERT INTO agents VALUES('ann', '{\"id\":\"ann\"}', 5);"
+		"INSERT INTO calls(id, queue, agent, arrived, answered, ended, "
+		"  end_reason) VALUES('c1', 'billing', 'ann', 1795780800123, "
+		"  1795780804383, 1795780864783, 'completed');"
+		"INSERT INTO call_legs(call_id, seq, role, agent) "
+		"  VALUES('c1', 0, 'agent', 'ann');";
+	struct tmpdir t;
+	sqlite3 *db = NULL;
+	struct odict *o = NULL;
+	char *s = NULL;
+	int rc, v = 0, rows = 0;
+
+	CHECK_EQ(0, tmpdir_make(&t));
+	td = t;
+
+	rc = sqlite3_open(t.db, &db);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, schema_v1_sql, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, v1_rows, NULL, NULL, NULL);
+	sqlite3_close(db);
+	if (rc != SQLITE_OK) {
+		tmpdir_remove(&t);
+		CHECK(false);
+	}
+
+	rc = store_open(&st, t.db);
+	if (rc) {
+		tmpdir_remove(&t);
+		CHECK_EQ(rc, 0);
+	}
+
+	rc  = store_schema_version(st, &v) || v != 2;
+	rc |= raw_int("SELECT COUNT(*) FROM schema_version", &rows) ||
+		rows != 2;
+	rc |= raw_int("SELECT COUNT(*) FROM sqlite_master WHERE type = "
+		      "'table' AND name IN ('statuses', 'agent_status')",
+		      &rows) || rows != 2;
+	rc |= raw_int("SELECT COUNT(*) FROM pragma_table_info('calls') "
+		      "WHERE name = 'routing'", &rows) || rows != 1;
+
+	/* what it held is still there */
+	rc |= store_obj_get(st, "agents", "ann", &s) ||
+		strcmp(s, "{\"id\":\"ann\"}");
+	s = mem_deref(s);
+	rc |= store_call_json(st, "c1", &s) || !(o = jparse(s)) ||
+		!jstr(o, "answered") ||
+		strcmp(jstr(o, "answered"), "2026-11-27T12:00:04.383Z") ||
+		list_count(&jarr(o, "legs")->lst) != 1;
+	s = mem_deref(s);
+	o = mem_deref(o);
+
+	/* and the new parts work on it */
+	rc |= store_call_routing(st, "c1", &s) != ENOENT;
+	rc |= store_obj_put(st, "statuses", "lunch", "{\"id\":\"lunch\"}");
+	rc |= store_agent_status_put(st, "ann", "lunch", 7);
+
+	/* reopening applies nothing more */
+	st = mem_deref(st);
+	rc |= store_open(&st, t.db);
+	rc |= raw_int("SELECT COUNT(*) FROM schema_version", &rows) ||
+		rows != 2;
+	rc |= store_obj_get(st, "statuses", "lunch", &s);
+	s = mem_deref(s);
+
+	st = mem_deref(st);
+	tmpdir_remove(&t);
+	CHECK_EQ(rc, 0);
+}
+
+
+struct status_rec {
+	char text[256];
+	size_t n;
+	int stop_after;
+};
+
+
+static int collect_status(const char *agent, const char *status,
+			  uint64_t since, void *arg)
+{
+	struct status_rec *r = arg;
+
+	r->n += (size_t)re_snprintf(r->text + r->n, sizeof(r->text) - r->n,
+				    "%s=%s@%llu;", agent, status,
+				    (unsigned long long)since);
+
+	if (r->stop_after && !--r->stop_after)
+		return EINTR;
+
+	return 0;
+}
+
+
+STORE_CASE(test_agent_status)
+{
+	struct status_rec r;
+
+	memset(&r, 0, sizeof(r));
+	CHECK_EQ(0, store_agent_status_foreach(st, collect_status, &r));
+	CHECK_STR(r.text, "");
+
+	CHECK_EQ(0, store_agent_status_put(st, "bob", "break", T0));
+	CHECK_EQ(0, store_agent_status_put(st, "alice", "available", 1));
+	/* replaced, not added */
+	CHECK_EQ(0, store_agent_status_put(st, "bob", "lunch", T0 + 5));
+
+	memset(&r, 0, sizeof(r));
+	CHECK_EQ(0, store_agent_status_foreach(st, collect_status, &r));
+	CHECK_STR(r.text, "alice=available@1;bob=lunch@1795780800128;");
+
+	memset(&r, 0, sizeof(r));
+	r.stop_after = 1;
+	CHECK_EQ(EINTR, store_agent_status_foreach(st, collect_status, &r));
+	CHECK_STR(r.text, "alice=available@1;");
+
+	/* kept across a restart */
+	st = mem_deref(st);
+	CHECK_EQ(0, store_open(&st, td.db));
+	memset(&r, 0, sizeof(r));
+	CHECK_EQ(0, store_agent_status_foreach(st, collect_status, &r));
+	CHECK_STR(r.text, "alice=available@1;bob=lunch@1795780800128;");
+
+	CHECK_EQ(0, store_agent_status_delete(st, "alice"));
+	CHECK_EQ(0, store_agent_status_delete(st, "alice"));
+	memset(&r, 0, sizeof(r));
+	CHECK_EQ(0, store_agent_status_foreach(st, collect_status, &r));
+	CHECK_STR(r.text, "bob=lunch@1795780800128;");
+
+	CHECK_EQ(EINVAL, store_agent_status_put(st, "bob", NULL, 1));
+	CHECK_EQ(EINVAL, store_agent_status_put(st, NULL, "x", 1));
+	CHECK_EQ(EINVAL, store_agent_status_delete(st, NULL));
+	CHECK_EQ(EINVAL, store_agent_status_foreach(st, NULL, NULL));
+}
+
+
+/* The routing explanation rides on the call record: set when given,
+ * kept when a later save leaves it out. */
+STORE_CASE(test_call_routing)
+{
+	struct store_call c = {
+		.id = "r1", .to = "+15550100", .queue = "billing",
+		.arrived = T0,
+	};
+	char *json = NULL;
+
+	CHECK_EQ(ENOENT, store_call_routing(st, "r1", &json));
+
+	CHECK_EQ(0, store_call_save(st, &c));
+	CHECK_EQ(ENOENT, store_call_routing(st, "r1", &json));
+
+	c.routing = "{\"decisions\":[{\"n\":1}]}";
+	CHECK_EQ(0, store_call_save(st, &c));
+	CHECK_EQ(0, store_call_routing(st, "r1", &json));
+	CHECK_STR(json, "{\"decisions\":[{\"n\":1}]}");
+	json = mem_deref(json);
+
+	/* NULL leaves it */
+	c.routing = NULL;
+	c.ended = T0 + 1000;
+	c.end_reason = "cancelled";
+	CHECK_EQ(0, store_call_save(st, &c));
+	CHECK_EQ(0, store_call_routing(st, "r1", &json));
+	CHECK_STR(json, "{\"decisions\":[{\"n\":1}]}");
+	json = mem_deref(json);
+
+	/* a new one replaces it */
+	c.routing = "{\"decisions\":[]}";
+	CHECK_EQ(0, store_call_save(st, &c));
+	CHECK_EQ(0, store_call_routing(st, "r1", &json));
+	CHECK_STR(json, "{\"decisions\":[]}");
+	json = mem_deref(json);
+
+	/* not part of the call record's public shape */
+	CHECK_EQ(0, store_call_json(st, "r1", &json));
+	CHECK(strstr(json, "decisions") == NULL);
+	CHECK(strstr(json, "routing") == NULL);
+	json = mem_deref(json);
+
+	CHECK_EQ(ENOENT, store_call_routing(st, "nope", &json));
+	CHECK_EQ(EINVAL, store_call_routing(st, NULL, &json));
+	CHECK_EQ(EINVAL, store_call_routing(st, "r1", NULL));
+}
+
+
 UNIT_SUITE(store,
 	UNIT_CASE(test_migrations_once),
 	UNIT_CASE(test_newer_schema_refused),
@@ -797,4 +1000,7 @@ UNIT_SUITE(store,
 	UNIT_CASE(test_transactions),
 	UNIT_CASE(test_meta),
 	UNIT_CASE(test_survives_reopen),
+	UNIT_CASE(test_upgrade_from_v1),
+	UNIT_CASE(test_agent_status),
+	UNIT_CASE(test_call_routing),
 );

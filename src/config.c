@@ -53,6 +53,10 @@ static const struct opt opts[] = {
 	 "wrong passwords from one address before 403 (3)"},
 	{"log_level",    OPT_LOGLEVEL, O(log_level), 0, 0,
 	 "debug, info, warn or error (info)"},
+	{"web_root",     OPT_STR,  O(web_root), 0, 0,
+	 "folder of the agent and supervisor pages (web)"},
+	{"web_frame_ancestors", OPT_STR, O(web_frame_ancestors), 0, 0,
+	 "who may frame the pages: CSP frame-ancestors ('self')"},
 };
 
 
@@ -72,6 +76,9 @@ void config_defaults(struct config *cfg)
 	cfg->nonce_ttl = 300;
 	cfg->auth_max_failures = 3;
 	cfg->log_level = LOG_INFO;
+	str_ncpy(cfg->web_root, "web", sizeof(cfg->web_root));
+	str_ncpy(cfg->web_frame_ancestors, "'self'",
+		 sizeof(cfg->web_frame_ancestors));
 }
 
 

@@ -30,6 +30,8 @@ struct config {
 	uint32_t nonce_ttl;              /* seconds a digest nonce is fresh */
 	uint32_t auth_max_failures;      /* bad digests before 403 */
 	enum log_level log_level;
+	char web_root[CONFIG_STR];       /* the pages' folder, see api/static.c */
+	char web_frame_ancestors[CONFIG_STR]; /* CSP frame-ancestors value */
 };
 
 /* An error names where it came from: "FILE:LINE: key 'x': message" for the

@@ -348,6 +348,14 @@ static int serve(void)
 		goto out;
 	}
 
+	err = api_web(g.api, cfg->web_root, cfg->web_frame_ancestors);
+	if (err) {
+		fprintf(stderr, "switchboard: web_frame_ancestors '%s': "
+			"sources separated by spaces, no ';' or ','\n",
+			cfg->web_frame_ancestors);
+		goto out;
+	}
+
 	log_info("switchboard %s: SIP on %J (udp, tcp), HTTP on %J, "
 		 "database %s", SWITCHBOARD_VERSION, &sc.laddr, &http, cfg->db);
 

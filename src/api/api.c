@@ -15,9 +15,6 @@
 #include "api/api.h"
 #include "api/api_int.h"
 
-enum { TOKEN_MAX = 512 };
-
-
 static void api_health(struct api_req *req)
 {
 	api_reply_json(req, 200, "{\"status\":\"ok\",\"version\":\""
@@ -26,26 +23,54 @@ static void api_health(struct api_req *req)
 
 
 /* res NULL: any provisioning kind (agents, queues, trunks, routes,
- * statuses); sub: the part after the id, or NULL */
+ * statuses); sub: the part after the id, or NULL; role: the least role
+ * that may call it (NONE: no credentials needed). Handlers check what
+ * depends on the object: an agent's own calls, its own status. */
 static const struct route {
 	const char *res;
 	bool has_id;
 	const char *sub;
 	const char *met;
 	api_handler_h *h;
-	bool open;                 /* no token needed */
+	enum api_role role;
 } routes[] = {
-	{"health", false, NULL,      "GET",    api_health,        true},
-	{"calls",  false, NULL,      "GET",    api_calls_list,    false},
-	{"calls",  true,  NULL,      "GET",    api_call_get,      false},
-	{"calls",  true,  "routing", "GET",    api_call_routing,  false},
-	{"agents", true,  "status",  "PUT",    api_agent_status_put, false},
-	{"queues", true,  "stats",   "GET",    api_queue_stats,   false},
-	{NULL,     false, NULL,      "GET",    api_prov_list,     false},
-	{NULL,     false, NULL,      "POST",   api_prov_create,   false},
-	{NULL,     true,  NULL,      "GET",    api_prov_get,      false},
-	{NULL,     true,  NULL,      "PATCH",  api_prov_update,   false},
-	{NULL,     true,  NULL,      "DELETE", api_prov_delete,   false},
+	{"health", false, NULL,      "GET",  api_health,       API_ROLE_NONE},
+	{"login",  false, NULL,      "POST", api_login,        API_ROLE_NONE},
+	{"logout", false, NULL,      "POST", api_logout,      API_ROLE_AGENT},
+	{"me",     false, NULL,      "GET",  api_me,          API_ROLE_AGENT},
+	{"calls",  false, NULL,      "GET",  api_calls_list,  API_ROLE_AGENT},
+	{"calls",  true,  NULL,      "GET",  api_call_get,    API_ROLE_AGENT},
+	{"calls",  true,  "routing", "GET",  api_call_routing,
+	 API_ROLE_SUPERVISOR},
+	/* call control: the handlers check the call's agent (control.c) */
+	{"calls",  true,  "hangup",  "POST", api_call_hangup, API_ROLE_AGENT},
+	{"calls",  true,  "wrapup",  "POST", api_call_wrapup, API_ROLE_AGENT},
+	{"calls",  true,  "mute",    "POST", api_call_mute,   API_ROLE_AGENT},
+	{"calls",  true,  "unmute",  "POST", api_call_unmute, API_ROLE_AGENT},
+	{"calls",  true,  "hold",    "POST", api_call_hold,   API_ROLE_AGENT},
+	{"calls",  true,  "resume",  "POST", api_call_resume, API_ROLE_AGENT},
+	{"calls",  true,  "dtmf",    "POST", api_call_dtmf,   API_ROLE_AGENT},
+	{"calls",  true,  "transfer", "POST", api_call_transfer,
+	 API_ROLE_AGENT},
+	/* an offer: only the agent it is offered to (control.c) */
+	{"calls",  true,  "accept",  "POST", api_call_accept, API_ROLE_AGENT},
+	{"calls",  true,  "decline", "POST", api_call_decline,
+	 API_ROLE_AGENT},
+	{"agents", true,  "status",  "PUT",  api_agent_status_put,
+	 API_ROLE_AGENT},
+	{"queues", true,  "stats",   "GET",  api_queue_stats, API_ROLE_AGENT},
+	/* a WebSocket; what each role sees is in events.c */
+	{"events", false, NULL,      "GET",  api_events_ws,   API_ROLE_AGENT},
+	{NULL,     false, NULL,      "GET",    api_prov_list,
+	 API_ROLE_AGENT},
+	{NULL,     false, NULL,      "POST",   api_prov_create,
+	 API_ROLE_ADMIN},
+	{NULL,     true,  NULL,      "GET",    api_prov_get,
+	 API_ROLE_AGENT},
+	{NULL,     true,  NULL,      "PATCH",  api_prov_update,
+	 API_ROLE_ADMIN},
+	{NULL,     true,  NULL,      "DELETE", api_prov_delete,
+	 API_ROLE_ADMIN},
 };
 
 
@@ -110,29 +135,33 @@ static bool parse_path(struct api_req *req)
 }
 
 
-static bool authorized(const struct api *api, const struct http_msg *msg)
+/* Reading configuration: agents need the queues and statuses (their
+ * status selector, transfer targets) and their own agent; the rest is
+ * for supervisors. */
+static enum api_role read_role(const struct api_req *req)
 {
-	const struct http_hdr *h = http_msg_hdr(msg, HTTP_HDR_AUTHORIZATION);
-	char tok[TOKEN_MAX];
-	struct pl v;
+	enum prov_kind kind;
 
-	if (!h || h->val.l < 7 || strncasecmp(h->val.p, "Bearer ", 7))
-		return false;
+	if (prov_kind_parse(&kind, &req->res))
+		return API_ROLE_SUPERVISOR;
 
-	v.p = h->val.p + 7;
-	v.l = h->val.l - 7;
-	while (v.l && v.p[0] == ' ') {
-		++v.p;
-		--v.l;
-	}
-	while (v.l && v.p[v.l - 1] == ' ')
-		--v.l;
+	if (kind == PROV_QUEUE || kind == PROV_STATUS)
+		return API_ROLE_AGENT;
 
-	if (!v.l || v.l >= sizeof(tok))
-		return false;
+	if (kind == PROV_AGENT && req->id && !strcmp(req->id, req->who.agent))
+		return API_ROLE_AGENT;
 
-	pl_strcpy(&v, tok, sizeof(tok));
-	return crypto_streq(tok, api->token);
+	return API_ROLE_SUPERVISOR;
+}
+
+
+static enum api_role role_needed(const struct route *r,
+				 const struct api_req *req)
+{
+	if (!r->res && r->role == API_ROLE_AGENT)
+		return read_role(req);
+
+	return r->role;
 }
 
 
@@ -182,21 +211,30 @@ static void dispatch(struct api_req *req)
 	size_t n = 0;
 	bool open = false;
 
+	/* the web pages: every path outside /api/ (static.c) */
+	if (msg->path.l < 5 || memcmp(msg->path.p, "/api/", 5)) {
+		api_static(req);
+		return;
+	}
+
 	if (parse_path(req)) {
 		for (size_t i = 0; i < ARRAY_SIZE(routes); i++) {
 			if (route_matches(&routes[i], req)) {
 				match[n++] = &routes[i];
-				open |= routes[i].open;
+				open |= routes[i].role == API_ROLE_NONE;
 			}
 		}
 	}
 
-	if (!open && !authorized(req->api, msg)) {
+	(void)api_auth_who(req->api, msg, &req->who);
+
+	if (!open && req->who.role == API_ROLE_NONE) {
 		api_reply_error_hdr(req, 401, "WWW-Authenticate: Bearer "
 				    "realm=\"switchboard\"\r\n",
 				    "unauthorized", NULL, "a valid bearer "
-				    "token is required (Authorization: "
-				    "Bearer <admin token>)");
+				    "token or session is required "
+				    "(Authorization: Bearer <token>, see "
+				    "POST /api/v1/login)");
 		return;
 	}
 
@@ -209,6 +247,15 @@ static void dispatch(struct api_req *req)
 	for (size_t i = 0; i < n; i++) {
 		if (pl_strcmp(&msg->met, match[i]->met))
 			continue;
+
+		if (req->who.role < role_needed(match[i], req)) {
+			api_reply_error(req, 403, "forbidden", NULL,
+					"%r %r needs the %s role",
+					&msg->met, &msg->path,
+					api_role_name(role_needed(match[i],
+								  req)));
+			return;
+		}
 
 		if (has_body(&msg->met) && !body_type_ok(msg)) {
 			api_reply_error(req, 415, "unsupported_media_type",
@@ -248,6 +295,9 @@ static void destructor(void *arg)
 	struct api *api = arg;
 
 	mem_deref(api->srv);
+	api_events_close();
+	mem_deref(api->auth);
+	mem_deref(api->web);
 	mem_deref(api->st);
 	if (api->token)
 		explicit_bzero(api->token, strlen(api->token));
@@ -271,6 +321,8 @@ int api_alloc(struct api **apip, const struct sa *laddr, struct store *st,
 	api->st = mem_ref(st);
 
 	err = str_dup(&api->token, admin_token);
+	err = err ? err : api_auth_alloc(&api->auth);
+	err = err ? err : api_events_init();
 	if (err)
 		goto out;
 

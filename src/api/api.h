@@ -17,5 +17,10 @@ struct store;
 
 int api_alloc(struct api **apip, const struct sa *laddr, struct store *st,
 	      const char *admin_token);
+/* Serves the agent and supervisor pages from root (a missing folder is
+ * logged, and the pages answer 404); frame_ancestors: the CSP
+ * frame-ancestors value (EINVAL if it has ';', ',' or control
+ * characters). See api/static.c. */
+int api_web(struct api *api, const char *root, const char *frame_ancestors);
 
 #endif

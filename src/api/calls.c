@@ -247,6 +247,16 @@ void api_calls_list(struct api_req *req)
 	if (parse_query(req, &q))
 		goto out;
 
+	/* an agent lists its own calls only */
+	if (req->who.role == API_ROLE_AGENT) {
+		if (q.agent && strcmp(q.agent, req->who.agent)) {
+			api_reply_error(req, 403, "forbidden", "agent",
+					"an agent sees its own calls only");
+			goto out;
+		}
+		q.f.agent = req->who.agent;
+	}
+
 	err = store_calls_json(req->api->st, &q.f, &json);
 	if (err) {
 		api_reply_error(req, 500, "internal", NULL, "could not read "
@@ -266,7 +276,18 @@ void api_calls_list(struct api_req *req)
 void api_call_get(struct api_req *req)
 {
 	char *json = NULL;
+	bool own = true;
 	int err;
+
+	if (req->who.role == API_ROLE_AGENT) {
+		err = store_call_involves(req->api->st, req->id,
+					  req->who.agent, &own);
+		if (!err && !own) {
+			api_reply_error(req, 403, "forbidden", NULL, "call "
+					"'%s' is not one of yours", req->id);
+			return;
+		}
+	}
 
 	err = store_call_json(req->api->st, req->id, &json);
 	if (err == ENOENT)

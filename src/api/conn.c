@@ -16,6 +16,10 @@
  * length is checked before any of the body is kept, and a refused body is
  * read and dropped so the client sees our answer instead of a reset.
  *
+ * After a 101 (ws.c) the connection is no longer HTTP: api_conn_upgrade
+ * hands it, and whatever bytes came after the request, to the WebSocket,
+ * which reaches the transport through the io the server set.
+ *
  * Limits: 8 KiB of request line, 16 KiB of headers, 1 MiB of body.
  * Chunked bodies are refused (411); API clients send Content-Length.
  *
@@ -52,6 +56,9 @@ struct api_conn {
 	bool replied;
 	bool continued;            /* sent 100 Continue for this request */
 	uint16_t scode;            /* of the last reply, for the log */
+	const struct api_conn_io *io;   /* the transport, beyond sending */
+	struct api_ws *ws;         /* after a 101: the connection is its */
+	struct sa peer;            /* the client, for login throttling */
 };
 
 
@@ -59,7 +66,21 @@ static void destructor(void *arg)
 {
 	struct api_conn *conn = arg;
 
+	mem_deref(conn->ws);
 	mem_deref(conn->mb);
+}
+
+
+void api_conn_set_peer(struct api_conn *conn, const struct sa *peer)
+{
+	if (conn && peer)
+		conn->peer = *peer;
+}
+
+
+const struct sa *api_conn_peer(const struct api_conn *conn)
+{
+	return &conn->peer;
 }
 
 
@@ -90,8 +111,88 @@ bool api_conn_done(const struct api_conn *conn)
 }
 
 
-int api_conn_reply(struct api_conn *conn, uint16_t scode,
-		   const char *headers, const char *body, size_t len)
+void api_conn_io_set(struct api_conn *conn, const struct api_conn_io *io)
+{
+	if (conn)
+		conn->io = io;
+}
+
+
+bool api_conn_upgraded(const struct api_conn *conn)
+{
+	return conn && conn->ws;
+}
+
+
+size_t api_conn_queued(const struct api_conn *conn)
+{
+	return conn->io ? conn->io->queued(conn->arg) : 0;
+}
+
+
+void api_conn_watch_drain(struct api_conn *conn, bool on)
+{
+	if (conn->io)
+		conn->io->watch(on, conn->arg);
+}
+
+
+void api_conn_close(struct api_conn *conn, bool flush)
+{
+	if (conn->io)
+		conn->io->close(flush, conn->arg);
+}
+
+
+void api_conn_drained(struct api_conn *conn)
+{
+	if (conn && conn->ws)
+		api_ws_drained(conn->ws);
+}
+
+
+int api_conn_send(struct api_conn *conn, struct mbuf *mb)
+{
+	return conn->sendh(mb, conn->arg);
+}
+
+
+int api_conn_upgrade(struct api_conn *conn, struct api_ws *ws,
+		     const char *headers)
+{
+	struct mbuf *mb;
+	int err;
+
+	if (!conn || !ws || conn->replied || conn->ws)
+		return EALREADY;
+
+	mb = mbuf_alloc(256);
+	if (!mb)
+		return ENOMEM;
+
+	/* not api_conn_reply: a 1xx has no Content-Length (RFC 9110) */
+	err = mbuf_printf(mb, "HTTP/1.1 101 Switching Protocols\r\n%s\r\n",
+			  headers ? headers : "");
+	if (!err) {
+		mb->pos = 0;
+		err = conn->sendh(mb, conn->arg);
+	}
+	mem_deref(mb);
+	if (err)
+		return err;
+
+	conn->replied = true;
+	conn->scode = 101;
+	conn->ws = ws;
+
+	return 0;
+}
+
+
+int api_conn_reply_as(struct api_conn *conn, uint16_t scode,
+		      const char *ctype, const char *cache,
+		      const char *headers, const char *body, size_t len,
+		      bool head)
 {
 	struct mbuf *mb;
 	int err;
@@ -109,15 +210,16 @@ int api_conn_reply(struct api_conn *conn, uint16_t scode,
 		return ENOMEM;
 
 	err = mbuf_printf(mb, "HTTP/1.1 %u %s\r\n", scode, api_reason(scode));
-	if (body)
-		err |= mbuf_printf(mb, "Content-Type: application/json\r\n");
+	if (body && ctype)
+		err |= mbuf_printf(mb, "Content-Type: %s\r\n", ctype);
 	if (scode != 204)
 		err |= mbuf_printf(mb, "Content-Length: %zu\r\n",
 				   body ? len : 0);
-	err |= mbuf_printf(mb, "Cache-Control: no-store\r\n%s%s\r\n",
+	err |= mbuf_printf(mb, "Cache-Control: %s\r\n%s%s\r\n", cache,
 			   headers ? headers : "",
 			   conn->closing ? "Connection: close\r\n" : "");
-	if (body)
+	/* HEAD: the headers GET would get, Content-Length included */
+	if (body && !head)
 		err |= mbuf_write_mem(mb, (const uint8_t *)body, len);
 	if (err)
 		goto out;
@@ -132,6 +234,14 @@ int api_conn_reply(struct api_conn *conn, uint16_t scode,
  out:
 	mem_deref(mb);
 	return err;
+}
+
+
+int api_conn_reply(struct api_conn *conn, uint16_t scode,
+		   const char *headers, const char *body, size_t len)
+{
+	return api_conn_reply_as(conn, scode, "application/json", "no-store",
+				 headers, body, len, false);
 }
 
 
@@ -285,6 +395,18 @@ static int reqline_check(const struct mbuf *mb)
 }
 
 
+/* The request was upgraded: what came after it is the WebSocket's. */
+static void upgraded(struct api_conn *conn)
+{
+	struct mbuf *mb = conn->mb;
+
+	conn->mb = NULL;
+	if (mbuf_get_left(mb))
+		(void)api_ws_recv(conn->ws, mbuf_buf(mb), mbuf_get_left(mb));
+	mem_deref(mb);
+}
+
+
 /* Handles every complete request in conn->mb, in order. */
 static void process(struct api_conn *conn)
 {
@@ -370,6 +492,12 @@ static void process(struct api_conn *conn)
 				  conn->scode);
 
 			conn->mb->pos += (size_t)clen;
+
+			if (conn->ws) {
+				mem_deref(msg);
+				upgraded(conn);
+				return;
+			}
 		}
 
 		mem_deref(msg);
@@ -383,6 +511,9 @@ int api_conn_recv(struct api_conn *conn, const uint8_t *buf, size_t len)
 {
 	if (!conn || (!buf && len))
 		return EINVAL;
+
+	if (conn->ws)
+		return api_ws_recv(conn->ws, buf, len);
 
 	if (conn->discard) {
 		const size_t d = len < conn->discard ? len

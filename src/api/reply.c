@@ -19,16 +19,21 @@ static const struct {
 	{200, "OK"},
 	{201, "Created"},
 	{204, "No Content"},
+	{302, "Found"},
 	{400, "Bad Request"},
 	{401, "Unauthorized"},
+	{403, "Forbidden"},
 	{404, "Not Found"},
 	{405, "Method Not Allowed"},
 	{409, "Conflict"},
 	{411, "Length Required"},
 	{413, "Content Too Large"},
 	{415, "Unsupported Media Type"},
+	{426, "Upgrade Required"},
+	{429, "Too Many Requests"},
 	{431, "Request Header Fields Too Large"},
 	{500, "Internal Server Error"},
+	{501, "Not Implemented"},
 };
 
 

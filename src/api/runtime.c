@@ -130,6 +130,13 @@ void api_agent_status_put(struct api_req *req)
 		return;
 	}
 
+	if (req->who.role == API_ROLE_AGENT &&
+	    strcmp(req->id, req->who.agent)) {
+		api_reply_error(req, 403, "forbidden", NULL, "an agent sets "
+				"its own status only");
+		return;
+	}
+
 	if (status_body(req, &od, &status))
 		goto out;
 

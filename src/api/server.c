@@ -5,7 +5,15 @@
  *
  * Limits: 256 connections, 60 s to send a request on an idle connection,
  * 16 MiB of replies queued per connection.
+ *
+ * A connection upgraded to a WebSocket (ws.c) has no idle time (it pings)
+ * and a small kernel send buffer, so that what a client does not read
+ * piles up where ws.c can see it and cut the client (API_WS_OUT_MAX),
+ * not unseen in the kernel. Its close waits for the queue to drain, then
+ * shuts our side and lets the client close (so our close frame is not
+ * lost to a reset), at most LINGER_MS.
  */
+#include <sys/socket.h>
 #include <re.h>
 #include "log.h"
 #include "api/api_int.h"
@@ -16,6 +24,8 @@ enum {
 	CONN_MAX = 256,
 	IDLE_MS = 60000,
 	TXQ_MAX = 16 * 1024 * 1024,   /* a long calls list */
+	WS_SNDBUF = 64 * 1024,        /* the kernel doubles it */
+	LINGER_MS = 5000,
 };
 
 struct api_srv {
@@ -32,6 +42,7 @@ struct srv_conn {
 	struct tcp_conn *tc;
 	struct tmr tmr;
 	struct api_conn *ac;
+	bool closing;              /* an upgraded connection is ending */
 };
 
 
@@ -82,6 +93,74 @@ static void timeout_handler(void *arg)
 }
 
 
+static size_t io_queued(void *arg)
+{
+	struct srv_conn *sc = arg;
+
+	return tcp_conn_txqsz(sc->tc);
+}
+
+
+static void drain_handler(void *arg)
+{
+	struct srv_conn *sc = arg;
+
+	api_conn_drained(sc->ac);
+}
+
+
+static void io_watch(bool on, void *arg)
+{
+	struct srv_conn *sc = arg;
+
+	if (!sc->closing)
+		(void)tcp_set_send(sc->tc, on ? drain_handler : NULL);
+}
+
+
+static void linger(struct srv_conn *sc)
+{
+	(void)shutdown(tcp_conn_fd(sc->tc), SHUT_WR);
+}
+
+
+static void linger_send_handler(void *arg)
+{
+	struct srv_conn *sc = arg;
+
+	(void)tcp_set_send(sc->tc, NULL);
+	linger(sc);
+}
+
+
+/* Never frees sc here: the WebSocket that asks is still running. */
+static void io_close(bool flush, void *arg)
+{
+	struct srv_conn *sc = arg;
+
+	if (sc->closing)
+		return;
+
+	sc->closing = true;
+	if (!flush) {
+		tmr_start(&sc->tmr, 0, timeout_handler, sc);
+		return;
+	}
+
+	tmr_start(&sc->tmr, LINGER_MS, timeout_handler, sc);
+	if (!tcp_conn_txqsz(sc->tc) ||
+	    tcp_set_send(sc->tc, linger_send_handler))
+		linger(sc);
+}
+
+
+static const struct api_conn_io io = {
+	.queued = io_queued,
+	.watch = io_watch,
+	.close = io_close,
+};
+
+
 static int conn_send(struct mbuf *mb, void *arg)
 {
 	struct srv_conn *sc = arg;
@@ -96,6 +175,16 @@ static void conn_request(struct api_conn *ac, const struct http_msg *msg,
 	struct srv_conn *sc = arg;
 
 	sc->srv->reqh(ac, msg, body, sc->srv->arg);
+
+	if (api_conn_upgraded(ac)) {
+		const int sz = WS_SNDBUF;
+
+		if (!sc->closing)
+			tmr_cancel(&sc->tmr);
+		(void)setsockopt(tcp_conn_fd(sc->tc), SOL_SOCKET, SO_SNDBUF,
+				 &sz, sizeof(sz));
+		return;
+	}
 
 	/* the idle time counts from the last request handled */
 	tmr_start(&sc->tmr, IDLE_MS, timeout_handler, sc);
@@ -150,6 +239,8 @@ static void connect_handler(const struct sa *peer, void *arg)
 		tcp_reject(srv->ts);
 		return;
 	}
+	api_conn_set_peer(sc->ac, peer);
+	api_conn_io_set(sc->ac, &io);
 
 	err = tcp_accept(&sc->tc, srv->ts, NULL, recv_handler,
 			 close_handler, sc);

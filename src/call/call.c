@@ -62,6 +62,9 @@ static void call_destructor(void *arg)
 	mem_deref(call->queue);
 	mem_deref(call->agent);
 	mem_deref(call->routing_json);
+	mem_deref(call->disposition);
+	mem_deref(call->notes);
+	mem_deref(call->dtmf);
 
 	mem_deref(call->item);
 }
@@ -110,9 +113,12 @@ void call_end(struct call *call, const char *reason, const char *by,
 	for (struct le *le = call->offers.head; le; le = le->next) {
 		struct offer *o = le->data;
 
-		if (o->leg == call->b && call->relay)
+		if (call->b && o->leg == call->b && call->relay) {
 			media_relay_stats(call->relay, MEDIA_B, &o->rec->rtp_in,
 					  &o->rec->rtp_out);
+			o->rec->rtp_in -= call->rtp_b0_in;
+			o->rec->rtp_out -= call->rtp_b0_out;
+		}
 	}
 
 	call->caller->ended = call->ended;
@@ -130,6 +136,12 @@ void call_end(struct call *call, const char *reason, const char *by,
 	log_info("call %s ended: %s (by %s)%s%s", call->id, reason,
 		 by ? by : "-", call->agent ? ", agent " : "",
 		 call->agent ? call->agent : "");
+	call_notify_ended(call);
+
+	/* the agent's wrap-up keeps the item, and so the agent's capacity
+	 * (control.c) */
+	if (call_wrapup_start(call))
+		return;
 
 	/* Last: freeing capacity may offer another call right away. The
 	 * explanation is taken after the item's offers have ended, so an
@@ -155,16 +167,23 @@ void call_end(struct call *call, const char *reason, const char *by,
 }
 
 
-/* An offer's phone answered first: bridge it to the caller. */
+/* An offer's phone answered first: bridge it to the caller — who has
+ * been answered already when the call was transferred (transfer.c). */
 void call_answered(struct call *call, struct offer *o,
 		   const struct sipd_leg_ev *ev)
 {
+	const bool again = sipd_leg_established(call->a);
 	struct mbuf *answer = NULL;
 	int err;
 
-	err = call_media_agent_answered(call, ev->sdp, &answer);
-	if (!err)
-		err = sipd_leg_answer(call->a, answer);
+	if (again) {
+		err = call_media_agent_reanswered(call, ev->sdp);
+	}
+	else {
+		err = call_media_agent_answered(call, ev->sdp, &answer);
+		if (!err)
+			err = sipd_leg_answer(call->a, answer);
+	}
 	mem_deref(answer);
 
 	if (err) {
@@ -176,6 +195,7 @@ void call_answered(struct call *call, struct offer *o,
 		str_ncpy(agent, o->agent, sizeof(agent));
 		o->rec->final_code = 488;
 		o->rec->ended = call_wallclock();
+		call_notify_offer_ended(call, agent, "failed");
 		mem_deref(o);                  /* BYE */
 		if (list_isempty(&call->offers)) {
 			wtimer_cancel(&call->push_tmr);
@@ -193,17 +213,20 @@ void call_answered(struct call *call, struct offer *o,
 
 	call->state = CALL_ANSWERED;
 	call->b = o->leg;
-	call->answered = call_wallclock();
-	call->caller_code = 200;
-	call->caller->final_code = 200;
-	call->caller->answered = call->answered;
 	o->rec->final_code = ev->scode;
-	o->rec->answered = call->answered;
+	o->rec->answered = call_wallclock();
+	if (!again) {
+		call->answered = o->rec->answered;
+		call->caller_code = 200;
+		call->caller->final_code = 200;
+		call->caller->answered = call->answered;
+	}
 	o->open = false;
 	call->agent = mem_deref(call->agent);
 	(void)str_dup(&call->agent, o->agent);
 
 	log_info("call %s answered by %s", call->id, call->agent);
+	call_notify_answered(call);
 
 	err = routing_offer_accepted(call->item, o->agent);
 	if (err)
@@ -254,7 +277,7 @@ static void caller_leg_handler(struct sipd_leg *leg,
 }
 
 
-static void wait_timeout(void *arg)
+void call_wait_timeout(void *arg)
 {
 	struct call *call = arg;
 
@@ -381,7 +404,7 @@ static void invite_handler(struct sipd_leg *leg, const struct sip_msg *msg,
 
 	(void)sipd_leg_progress(leg, 180, "Ringing", NULL);
 	wtimer_start(&call->wait_tmr, call->max_wait_s * 1000ull,
-		     wait_timeout, call);
+		     call_wait_timeout, call);
 	call_record_touch(call);
 
 	{
@@ -438,6 +461,7 @@ void call_shutdown(call_idle_h *idleh, void *arg)
 	cs.shutting_down = true;
 	cs.idleh = idleh;
 	cs.idle_arg = arg;
+	call_wrapup_close();
 
 	if (list_isempty(&cs.calls)) {
 		cs.idleh = NULL;
@@ -466,9 +490,12 @@ void call_close(void)
 
 	while ((le = cs.calls.head))
 		call_end(le->data, "shutdown", "system", 503);
+	call_wrapup_close();
 
 	call_record_close();
 	call_sync_close();
+	call_notify_close();
+	call_desktop_close();
 	cs.routing = mem_deref(cs.routing);
 }
 

@@ -11,6 +11,8 @@
 #ifndef SWITCHBOARD_CALL_H
 #define SWITCHBOARD_CALL_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct store;
@@ -41,5 +43,54 @@ int  call_agent_json(struct re_printf *pf, const char *agent);
 int  call_queue_stats_json(struct re_printf *pf, const char *queue);
 /* the routing explanation of a live call: {"decisions":[...]} */
 int  call_routing_json(struct re_printf *pf, const char *call_id);
+
+/* The agent's call controls (control.c), for the API. Each returns
+ * ENOENT when there is no live call (nor one in wrap-up) of that id, and
+ * EBUSY when its state does not allow it, with *why saying why in words.
+ * call_control_agent: the agent the call is with ("" while nobody has
+ * answered). */
+int  call_control_agent(const char *call_id, char *agent, size_t sz);
+/* {"id","state":"queued|offering|answered|wrap_up","agent","muted",
+ *  "held"[,"wrap_up_until"]} */
+int  call_control_json(struct re_printf *pf, const char *call_id);
+int  call_hangup(const char *call_id, const char **why);
+/* disposition 1-64 characters, notes NULL or at most 2000: the API
+ * checks them. During the call: kept, and the call ends without a
+ * wrap-up; during wrap-up: kept, and the wrap-up ends. */
+int  call_wrapup(const char *call_id, const char *disposition,
+		 const char *notes, const char **why);
+int  call_mute(const char *call_id, bool mute, const char **why);
+int  call_hold(const char *call_id, bool hold, const char **why);
+/* digits: 0-9 * # A-D (EINVAL otherwise, or too many queued) */
+int  call_dtmf(const char *call_id, const char *digits, const char **why);
+/* Blind transfer (transfer.c) to queue, or to agent (exactly one set):
+ * EINVAL no such queue or agent; EBUSY (with *why) the call is not
+ * answered, the agent is the call's own, has no phone or serves no
+ * queue. */
+int  call_transfer(const char *call_id, const char *queue, const char *agent,
+		   const char **why);
+
+/* Desktop offers (desktop.c). The API counts each agent's own event
+ * streams: open true as one opens, false as it closes. While an agent
+ * has one open, its offers wait for Accept there instead of ringing its
+ * phone at once. Accept and decline: ENOENT no such live call, EPERM
+ * not offered to agent, EALREADY accepted already, EBUSY the offer has
+ * ended or does not allow it (accept of an offer ringing the phone) —
+ * *why says which in words. */
+void call_agent_desktop(const char *agent, bool open);
+int  call_offer_accept(const char *call_id, const char *agent,
+		       const char **why);
+int  call_offer_decline(const char *call_id, const char *agent,
+			const char **why);
+
+/* Events for the API's stream (src/api/events.c). type: "call.offered",
+ * "agent.status", ...; agent: the agent it concerns (who may see it
+ * besides supervisors), or NULL; data: one JSON object. The handler
+ * copies what it keeps. One handler; NULL unsets it. */
+typedef void (call_event_h)(const char *type, const char *agent,
+			    const char *data, void *arg);
+void call_event_handler(call_event_h *h, void *arg);
+/* data as re_printf format and arguments producing the JSON object */
+void call_event(const char *type, const char *agent, const char *fmt, ...);
 
 #endif

@@ -9,6 +9,11 @@
  *   sync.c    keeping routing in step with provisioning, registrations
  *             and agents' statuses
  *   runtime.c read-outs and controls for the API
+ *   notify.c  call.*, agent.status and queue.stats for the event stream
+ *   desktop.c agents with the web page open; Accept / Decline of offers
+ *   transfer.c blind transfer of an answered call to a queue or agent
+ *   control.c the agent's call controls: hang up, wrap-up, mute, hold,
+ *             DTMF, transfer
  */
 #ifndef SWITCHBOARD_CALL_INTERNAL_H
 #define SWITCHBOARD_CALL_INTERNAL_H
@@ -16,6 +21,7 @@
 #include <re.h>
 #include "call/call.h"
 #include "media/media.h"
+#include "routing/routing.h"
 #include "sip/sip.h"
 #include "util/wheel.h"
 
@@ -49,6 +55,9 @@ struct offer {
 	char *agent;
 	bool open;                  /* routing still holds its reservation */
 	bool timed_out;
+	bool rang;                  /* call.ringing was sent */
+	bool desktop;               /* waits for Accept on the agent's page:
+				       leg is NULL until then (desktop.c) */
 };
 
 struct call {
@@ -81,6 +90,17 @@ struct call {
 	struct list legl;           /* struct call_leg, oldest first */
 
 	struct wtimer push_tmr, wait_tmr;
+
+	/* transfer.c: side B's relay counters when the last agent left,
+	 * so that the next agent's leg counts only its own packets */
+	uint64_t rtp_b0_in, rtp_b0_out;
+
+	/* control.c: what the agent (or a supervisor) did to the call */
+	bool muted, held;
+	char *disposition, *notes;
+	struct media_dtmf *dtmf;
+	uint64_t wrapup_until;      /* wall clock ms, while in cs.wrapups */
+	struct wtimer wrapup_tmr;
 };
 
 struct call_state_global {
@@ -88,6 +108,7 @@ struct call_state_global {
 	struct routing *routing;
 	struct list calls;
 	struct list dirty;
+	struct list wrapups;        /* ended calls whose agent wraps up */
 	struct wtimer flush_tmr, routing_tmr;
 	bool shutting_down;
 	call_idle_h *idleh;
@@ -102,6 +123,8 @@ void call_end(struct call *call, const char *reason, const char *by,
 void call_answered(struct call *call, struct offer *o,
 		   const struct sipd_leg_ev *ev);
 struct call *call_find(const char *id);
+/* max_wait_s passed without an answer */
+void call_wait_timeout(void *arg);
 
 /* offer.c */
 void call_offer_handler(struct routing_item *item, const char *const *agents,
@@ -109,17 +132,51 @@ void call_offer_handler(struct routing_item *item, const char *const *agents,
 void call_offers_close(struct call *call);
 void offer_withdraw_others(struct call *call, struct offer *winner);
 void call_agent_removed(const char *agent);
+/* The offer is over without winning: gone, and given back to routing. */
+void call_offer_lost(struct offer *o, uint16_t code,
+		     enum routing_refusal why);
+/* A desktop offer was accepted: its phone is rung with an auto-answer
+ * hint, the call's other offers are withdrawn. */
+int  call_offer_ring(struct offer *o);
+
+/* desktop.c */
+bool call_desktop_open(const char *agent);
+void call_desktop_close(void);
 
 /* media.c */
 int  call_media_offer_agent(struct call *call, struct mbuf **sdp);
 int  call_media_agent_answered(struct call *call, const struct mbuf *sdp,
 			       struct mbuf **answer_a);
+int  call_media_agent_reanswered(struct call *call, const struct mbuf *sdp);
 void call_media_offer(struct call *call, enum media_side side,
 		      const struct sipd_leg_ev *ev);
 void call_media_ack_answer(struct call *call, enum media_side side,
 			   const struct sipd_leg_ev *ev);
 void call_media_reoffer_answered(struct call *call, enum media_side side,
 				 const struct sipd_leg_ev *ev);
+int  call_media_direction(struct call *call, enum media_side side,
+			  enum media_dir dir);
+
+/* control.c */
+bool call_wrapup_start(struct call *call);
+void call_wrapup_close(void);
+const struct call *call_wrapup_of(const char *agent);
+
+/* notify.c: events for the API's stream. call_notify_agent: something
+ * about the agent may have changed (status, presence, load, capacity);
+ * an agent.status follows if it did. */
+void call_notify_agent(const char *agent);
+void call_notify_queues(void);
+void call_notify_close(void);
+/* desktop: the offer waits for Accept on the agent's page */
+void call_notify_offered(const struct call *call, const char *agent,
+			 bool desktop);
+void call_notify_ringing(const struct call *call, const char *agent);
+/* outcome: declined, timeout, failed, withdrawn, ended, removed */
+void call_notify_offer_ended(const struct call *call, const char *agent,
+			     const char *outcome);
+void call_notify_answered(const struct call *call);
+void call_notify_ended(const struct call *call);
 
 /* record.c */
 struct call_leg *call_leg_add(struct call *call, const char *role,
@@ -129,6 +186,8 @@ void call_record_flush(void);
 void call_record_close(void);
 
 /* sync.c */
+/* "@<agent>": the routing skill only that agent has (transfer.c) */
+void call_agent_skill(char *buf, size_t sz, const char *agent);
 int  call_sync_init(void);
 void call_sync_close(void);
 void call_sync_registered(const char *agent, bool registered, void *arg);

@@ -45,8 +45,16 @@ static bool has_audio_codec(const struct media_sdp *s)
 int call_media_offer_agent(struct call *call, struct mbuf **sdp)
 {
 	/* The agent gets the caller's audio formats only: no declined
-	 * streams in a fresh offer. */
-	call->local[MEDIA_B] = call->offer_a;
+	 * streams in a fresh offer. After a transfer the caller is not
+	 * asked again (no re-INVITE): the next agent gets only what the
+	 * caller agreed to. */
+	if (sipd_leg_established(call->a)) {
+		call->local[MEDIA_B] = call->local[MEDIA_A];
+		call->local[MEDIA_B].dir = MEDIA_SENDRECV;
+	}
+	else {
+		call->local[MEDIA_B] = call->offer_a;
+	}
 	call->local[MEDIA_B].nmline = 0;
 	call->local[MEDIA_B].audio_idx = 0;
 	call->version[MEDIA_B] = 0;
@@ -82,6 +90,31 @@ int call_media_agent_answered(struct call *call, const struct mbuf *sdp,
 }
 
 
+/* After a transfer: the next agent's answer. The caller keeps what it
+ * agreed to; only side B changes. */
+int call_media_agent_reanswered(struct call *call, const struct mbuf *sdp)
+{
+	struct media_sdp ans;
+	int err;
+
+	if (!sdp)
+		return EPROTO;
+
+	err = media_sdp_parse(&ans, sdp);
+	if (err)
+		return err;
+
+	media_sdp_intersect(&call->local[MEDIA_B], &call->local[MEDIA_B],
+			    &ans);
+	if (!has_audio_codec(&call->local[MEDIA_B]))
+		return ENOTSUP;
+
+	call->local[MEDIA_B].dir = media_dir_reverse(ans.dir);
+	media_relay_set_remote(call->relay, MEDIA_B, &ans.addr);
+	return 0;
+}
+
+
 /* Our re-INVITE to one side with what local[side] now says. One at a
  * time: a change made meanwhile goes out when the pending one ends. */
 static void reoffer(struct call *call, enum media_side side)
@@ -109,6 +142,22 @@ static void reoffer(struct call *call, enum media_side side)
 		log_warn("call %s: cannot re-INVITE the %s yet: %m", call->id,
 			 side == MEDIA_A ? "caller" : "agent", err);
 	}
+}
+
+
+/* Our own direction change towards one side (hold from the API). */
+int call_media_direction(struct call *call, enum media_side side,
+			 enum media_dir dir)
+{
+	if (call->state != CALL_ANSWERED || !side_leg(call, side))
+		return EINVAL;
+
+	if (call->local[side].dir == dir)
+		return 0;
+
+	call->local[side].dir = dir;
+	reoffer(call, side);
+	return 0;
 }
 
 

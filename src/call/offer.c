@@ -10,6 +10,10 @@
  * a timeout may move it to the queue's missed status). When no offer is
  * left, the call waits in its queue again.
  *
+ * An agent with its web page open (desktop.c) is not rung at once: its
+ * offer waits for Accept there, under the same push timeout, and Accept
+ * rings the phone with an auto-answer hint (call_offer_ring).
+ *
  * Routing is told last in every path, because it may make the next
  * decision — and call back in here — before it returns.
  */
@@ -66,10 +70,18 @@ static void record_end(struct offer *o, uint16_t code)
 }
 
 
+/* The winner's offer: the call itself now. A desktop offer not yet
+ * accepted has no leg, and neither has a call nobody answered. */
+static bool is_winner(const struct call *call, const struct offer *o)
+{
+	return call->b && o->leg == call->b;
+}
+
+
 /* The offer is over without winning: drop it, and give it back to
  * routing unless routing already forgot it. */
-static void offer_lost(struct offer *o, uint16_t code,
-		       enum routing_refusal why)
+void call_offer_lost(struct offer *o, uint16_t code,
+		     enum routing_refusal why)
 {
 	struct call *call = o->call;
 	char agent[PROV_ID_MAX + 1];
@@ -79,6 +91,9 @@ static void offer_lost(struct offer *o, uint16_t code,
 	record_end(o, code);
 	log_info("call %s: agent %s did not take it (%u)", call->id, agent,
 		 code);
+	call_notify_offer_ended(call, agent, why == ROUTING_DECLINED ?
+				"declined" : why == ROUTING_TIMEOUT ?
+				"timeout" : "failed");
 
 	o->open = false;
 	mem_deref(o);
@@ -115,6 +130,7 @@ void offer_withdraw_others(struct call *call, struct offer *winner)
 		str_ncpy(agent, o->agent, sizeof(agent));
 		open = o->open;
 		record_end(o, 487);
+		call_notify_offer_ended(call, agent, "withdrawn");
 		mem_deref(o);             /* CANCELs its INVITE */
 
 		if (open)
@@ -132,7 +148,11 @@ void call_offers_close(struct call *call)
 	while ((le = call->offers.head)) {
 		struct offer *o = le->data;
 
-		record_end(o, o->leg == call->b ? 0 : 487);
+		record_end(o, is_winner(call, o) ? 0 : 487);
+		if (is_winner(call, o))
+			call_notify_agent(o->agent);
+		else
+			call_notify_offer_ended(call, o->agent, "ended");
 		mem_deref(o);
 	}
 
@@ -154,11 +174,12 @@ void call_agent_removed(const char *agent)
 			struct offer *o = ol->data;
 
 			ol = ol->next;
-			if (o->leg == call->b || strcmp(o->agent, agent))
+			if (is_winner(call, o) || strcmp(o->agent, agent))
 				continue;
 
 			o->open = false;  /* routing drops it with the agent */
 			record_end(o, 487);
+			call_notify_offer_ended(call, o->agent, "removed");
 			mem_deref(o);     /* CANCELs its INVITE */
 			changed = true;
 		}
@@ -187,6 +208,10 @@ static void leg_handler(struct sipd_leg *leg, const struct sipd_leg_ev *ev,
 	switch (ev->type) {
 
 	case SIPD_LEG_PROGRESS:
+		if (!o->rang && (ev->scode == 180 || ev->scode == 183)) {
+			o->rang = true;
+			call_notify_ringing(call, o->agent);
+		}
 		break;
 
 	case SIPD_LEG_ANSWERED:
@@ -200,6 +225,7 @@ static void leg_handler(struct sipd_leg *leg, const struct sipd_leg_ev *ev,
 
 			str_ncpy(agent, o->agent, sizeof(agent));
 			record_end(o, ev->scode);
+			call_notify_offer_ended(call, agent, "withdrawn");
 			mem_deref(o);          /* BYE */
 			if (open)
 				routing_offer_withdrawn(call->item, agent);
@@ -207,7 +233,7 @@ static void leg_handler(struct sipd_leg *leg, const struct sipd_leg_ev *ev,
 		break;
 
 	case SIPD_LEG_FAILED:
-		offer_lost(o, ev->scode, refusal_of(ev->scode));
+		call_offer_lost(o, ev->scode, refusal_of(ev->scode));
 		break;
 
 	case SIPD_LEG_BYE:
@@ -266,27 +292,54 @@ static void push_timeout(void *arg)
 
 	mem_ref(call);
 	while (call->state == CALL_OFFERING && (o = first_timed_out(call))) {
-		/* the CANCEL's answer will be 487 */
+		/* the CANCEL's answer will be 487; a desktop offer not
+		 * accepted rang nothing: 408, as a phone's timeout */
+		const uint16_t code = o->leg ? 487 : 408;
+
 		sipd_leg_hangup(o->leg, 0, NULL);
-		offer_lost(o, 487, ROUTING_TIMEOUT);
+		call_offer_lost(o, code, ROUTING_TIMEOUT);
 	}
 	mem_deref(call);
 }
 
 
-/* One INVITE to one agent's registered phone. */
+/* The INVITE of an offer to its agent's registered phone; hdrs: extra
+ * header lines (each ending in CRLF), or NULL. */
+static int offer_invite(struct offer *o, const struct sipd_target *t,
+			const char *hdrs, const struct mbuf *sdp)
+{
+	const struct prov_agent *pa = prov_agent_find(o->agent);
+	const struct call *call = o->call;
+	char from[300], to[300];
+
+	if (!pa || !pa->sip_user)
+		return ENOENT;
+
+	(void)re_snprintf(from, sizeof(from), "sip:%s@%s",
+			  call->from_number ? call->from_number : "anonymous",
+			  sipd_host());
+	(void)re_snprintf(to, sizeof(to), "sip:%s@%s", pa->sip_user,
+			  sipd_host());
+
+	return sipd_leg_invite_hdrs(&o->leg, t, from, call->from_name, to,
+				    hdrs, sdp, leg_handler, o);
+}
+
+
+/* One offer to one agent: its phone rung now, or, with its page open,
+ * an offer waiting for Accept there (desktop.c). */
 static int offer_start(struct call *call, const char *agent,
 		       const struct mbuf *sdp)
 {
 	const struct prov_agent *pa = prov_agent_find(agent);
 	struct sipd_target t;
 	struct offer *o;
-	char from[300], to[300];
 	int err;
 
 	if (!pa || !pa->sip_user)
 		return ENOENT;
 
+	/* a desktop offer too: Accept will need a phone to ring */
 	err = sipd_agent_target(agent, &t);
 	if (err)
 		return err;
@@ -297,18 +350,10 @@ static int offer_start(struct call *call, const char *agent,
 
 	o->call = call;
 	o->open = true;
+	o->desktop = call_desktop_open(agent);
 	err = str_dup(&o->agent, agent);
-	if (err)
-		goto out;
-
-	(void)re_snprintf(from, sizeof(from), "sip:%s@%s",
-			  call->from_number ? call->from_number : "anonymous",
-			  sipd_host());
-	(void)re_snprintf(to, sizeof(to), "sip:%s@%s", pa->sip_user,
-			  sipd_host());
-
-	err = sipd_leg_invite(&o->leg, &t, from, call->from_name, to, sdp,
-			      leg_handler, o);
+	if (!err && !o->desktop)
+		err = offer_invite(o, &t, NULL, sdp);
 	if (err)
 		goto out;
 
@@ -318,13 +363,61 @@ static int offer_start(struct call *call, const char *agent,
 		goto out;
 	}
 	list_append(&call->offers, &o->le, o);
-	log_info("call %s offered to %s", call->id, agent);
+	log_info("call %s offered to %s%s", call->id, agent,
+		 o->desktop ? " (on the desktop)" : "");
+	call_notify_offered(call, agent, o->desktop);
 
  out:
 	if (err)
 		mem_deref(o);
 
 	return err;
+}
+
+
+int call_offer_ring(struct offer *o)
+{
+	/* RFC 3261 20.9 Call-Info with answer-after (BroadSoft, Polycom,
+	 * Yealink, Snom, Grandstream, ...) and Alert-Info
+	 * info=alert-autoanswer (Unify, Linphone): phones honour one or
+	 * the other; ours is a dummy URI, the parameter is what counts */
+	static const char alert[] = "Alert-Info: "
+		"<http://127.0.0.1/autoanswer>;info=alert-autoanswer\r\n";
+	struct call *call = o->call;
+	struct sipd_target t;
+	struct mbuf *sdp = NULL;
+	char hdrs[400];
+	int err;
+
+	err = sipd_agent_target(o->agent, &t);
+	if (!err)
+		err = call_media_offer_agent(call, &sdp);
+	if (!err) {
+		(void)re_snprintf(hdrs, sizeof(hdrs), "Call-Info: <sip:%s>;"
+				  "answer-after=0\r\n%s", sipd_host(), alert);
+		err = offer_invite(o, &t, hdrs, sdp);
+	}
+	mem_deref(sdp);
+
+	if (err) {
+		log_warn("call %s: cannot call %s's phone: %m", call->id,
+			 o->agent, err);
+		call_offer_lost(o, err == ENOENT ? 480 : 500, ROUTING_FAILED);
+		return err;
+	}
+
+	/* where it rang, should the phone have moved since the offer */
+	o->rec->uri = mem_deref(o->rec->uri);
+	(void)str_dup(&o->rec->uri, t.uri);
+
+	/* the first Accept wins: the others' pages drop the offer, their
+	 * phones stop ringing; this phone has a push timeout of its own */
+	offer_withdraw_others(call, o);
+	wtimer_start(&call->push_tmr, call->push_timeout_s * 1000ull,
+		     push_timeout, call);
+	call_record_touch(call);
+
+	return 0;
 }
 
 

@@ -119,6 +119,8 @@ static int save(struct call *call)
 		.legs = legs,
 		.nlegs = n,
 		.routing = call->routing_json,
+		.disposition = call->disposition,
+		.notes = call->notes,
 	};
 
 	return store_call_save(cs.store, &c);

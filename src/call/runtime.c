@@ -61,9 +61,23 @@ int call_agent_status_set(const char *agent, const char *status)
 
 	log_info("agent %s: status %s", agent, status);
 	call_status_persist(agent);
+	call_notify_agent(agent);
 	call_routing_rearm();
 
 	return 0;
+}
+
+
+/* ,"wrap_up":{"call","until"} while the agent wraps a call up */
+static int print_wrapup(struct re_printf *pf, const char *agent)
+{
+	const struct call *call = call_wrapup_of(agent);
+
+	if (!call)
+		return 0;
+
+	return re_hprintf(pf, ",\"wrap_up\":{\"call\":\"%s\",\"until\":%H}",
+			  call->id, print_time, call->wrapup_until);
 }
 
 
@@ -83,7 +97,7 @@ int call_agent_json(struct re_printf *pf, const char *agent)
 	return re_hprintf(pf, "{\"status\":%H,\"status_since\":%H,"
 			  "\"time_in_status_s\":%llu,\"present\":%s,"
 			  "\"routable\":%s,\"load\":%u,\"capacity\":%u,"
-			  "\"accepted_today\":%u,\"talk_time_today_s\":%llu}",
+			  "\"accepted_today\":%u,\"talk_time_today_s\":%llu%H}",
 			  jsonstr_print, ai.status, print_time, ai.status_since,
 			  (unsigned long long)(now > ai.status_since ?
 					       (now - ai.status_since) / 1000 :
@@ -91,7 +105,8 @@ int call_agent_json(struct re_printf *pf, const char *agent)
 			  ai.present ? "true" : "false",
 			  ai.routable ? "true" : "false", ai.load, ai.capacity,
 			  ai.accepted_today,
-			  (unsigned long long)(ai.talk_ms_today / 1000));
+			  (unsigned long long)(ai.talk_ms_today / 1000),
+			  print_wrapup, agent);
 }
 
 

@@ -24,9 +24,16 @@ static void to_routing(struct routing_skill *out, const struct prov_skill *in,
 }
 
 
+void call_agent_skill(char *buf, size_t sz, const char *agent)
+{
+	(void)re_snprintf(buf, sz, "@%s", agent);
+}
+
+
 static void agent_sync(const struct prov_agent *a)
 {
-	struct routing_skill skills[PROV_SKILLS_MAX];
+	struct routing_skill skills[PROV_SKILLS_MAX + 1];
+	char self[PROV_ID_MAX + 2];
 	struct routing_member *members = NULL;
 	struct routing_agent_conf c = {
 		.id = a->id,
@@ -37,6 +44,13 @@ static void agent_sync(const struct prov_agent *a)
 	};
 
 	to_routing(skills, a->skills, c.nskills);
+
+	/* "@<id>": only this agent has it, so a call transferred to the
+	 * agent requires it (transfer.c); '@' is no provisioned skill's */
+	call_agent_skill(self, sizeof(self), a->id);
+	skills[c.nskills].name = self;
+	skills[c.nskills].level = 1;
+	++c.nskills;
 
 	if (a->queues_listed) {
 		members = mem_zalloc((a->nqueues + 1) * sizeof(*members),
@@ -114,6 +128,14 @@ static void status_sync(const struct prov_status *s)
 }
 
 
+static bool agent_touch(const struct prov_agent *a, void *arg)
+{
+	(void)arg;
+	call_notify_agent(a->id);
+	return false;
+}
+
+
 static bool agent_apply(const struct prov_agent *a, void *arg)
 {
 	(void)arg;
@@ -159,6 +181,7 @@ static void prov_changed(enum prov_kind kind, enum prov_op op, const char *id,
 				sipd_agent_unregister(id);
 			if (a)
 				agent_sync(a);
+			call_notify_agent(id);
 		}
 		break;
 
@@ -184,6 +207,8 @@ static void prov_changed(enum prov_kind kind, enum prov_op op, const char *id,
 			if (s)
 				status_sync(s);
 		}
+		/* who is routable may have changed for many agents */
+		(void)prov_agent_apply(agent_touch, NULL);
 		break;
 
 	default:
@@ -198,6 +223,7 @@ void call_sync_registered(const char *agent, bool registered, void *arg)
 {
 	(void)arg;
 	routing_agent_present(cs.routing, agent, registered);
+	call_notify_agent(agent);
 	call_routing_rearm();
 }
 
@@ -216,6 +242,9 @@ void call_routing_rearm(void)
 {
 	const uint64_t next = routing_next_deadline(cs.routing);
 	const uint64_t now = call_wallclock();
+
+	/* whatever called this may have changed a queue's numbers */
+	call_notify_queues();
 
 	if (!next) {
 		wtimer_cancel(&cs.routing_tmr);

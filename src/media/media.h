@@ -80,6 +80,28 @@ void media_relay_set_remote(struct media_relay *r, enum media_side side,
 			    const struct sa *rtp);
 void media_relay_stats(const struct media_relay *r, enum media_side side,
 		       uint64_t *rx, uint64_t *tx);
+/* Muted: RTP from this side's party is counted but not forwarded to the
+ * other party; RTCP still is. */
+void media_relay_mute(struct media_relay *r, enum media_side side,
+		      bool mute);
+/* One packet of our own to this side's party, from this side's RTP port
+ * (where the party expects the other party's media). ENOTCONN: no
+ * address known yet, or on hold. */
+int  media_relay_send(struct media_relay *r, enum media_side side,
+		      const uint8_t *pkt, size_t len);
+
+/* RFC 4733 telephone-events (dtmf.c): digits (0-9 * # A-D) sent to one
+ * side's party with payload type pt, 100 ms per digit and 60 ms between,
+ * paced by a timer. The generator belongs to whoever allocates it (it
+ * holds a reference to the relay); more digits queue behind those still
+ * playing. EINVAL: a character that is not a digit, or more than
+ * MEDIA_DTMF_MAX waiting. */
+enum { MEDIA_DTMF_MAX = 64 };
+struct media_dtmf;
+int  media_dtmf_alloc(struct media_dtmf **dp, struct media_relay *r,
+		      enum media_side side, uint8_t pt);
+int  media_dtmf_send(struct media_dtmf *d, const char *digits);
+bool media_dtmf_valid(const char *digits);
 
 /* SDP. parse reads the first audio m= line; ENOENT: no audio, ENOTSUP:
  * no codec we relay (or not RTP/AVP), EBADMSG: malformed. */

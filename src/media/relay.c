@@ -38,6 +38,7 @@ struct side {
 	struct sock rtp, rtcp;
 	uint64_t rx, tx;
 	bool hold;                 /* remote address unset or zero */
+	bool mute;                 /* this party's RTP is not forwarded */
 };
 
 struct media_relay {
@@ -120,6 +121,11 @@ static void sock_recv(int flags, void *arg)
 
 		if (!s->rtcp)
 			++from->rx;
+
+		/* muted: RTCP still flows, so neither side's reports
+		 * mistake the silence for a dead call */
+		if (from->mute && !s->rtcp)
+			continue;
 
 		if (to->hold || !sa_isset(&out->remote, SA_ALL))
 			continue;
@@ -298,6 +304,32 @@ void media_relay_set_remote(struct media_relay *r, enum media_side side,
 		s->rtcp.sdp = s->rtcp.remote;
 		s->rtcp.latched = false;
 	}
+}
+
+
+void media_relay_mute(struct media_relay *r, enum media_side side, bool mute)
+{
+	if (r)
+		r->s[side].mute = mute;
+}
+
+
+int media_relay_send(struct media_relay *r, enum media_side side,
+		     const uint8_t *pkt, size_t len)
+{
+	struct sock *s;
+
+	if (!r || !pkt)
+		return EINVAL;
+
+	s = &r->s[side].rtp;
+	if (r->s[side].hold || s->fd < 0 || !sa_isset(&s->remote, SA_ALL))
+		return ENOTCONN;
+
+	if (sendto(s->fd, pkt, len, 0, &s->remote.u.sa, s->remote.len) < 0)
+		return errno;
+
+	return 0;
 }
 
 

@@ -1,7 +1,7 @@
 /*
  * agent.c — agents: reading, printing, and their secrets.
  *
- * Input:  {"id","name","password","sip":{"username","password"},
+ * Input:  {"id","name","role","password","sip":{"username","password"},
  *          "skills":{...},"capacity","queues":[{"id","level","position",
  *          "weight"}]}
  * Stored: the same with "web_hash" for "password" and
@@ -26,10 +26,17 @@ enum {
 };
 
 static const char *const keys_in[] = {
-	"id", "name", "password", "sip", "skills", "capacity", "queues", NULL
+	"id", "name", "role", "password", "sip", "skills", "capacity",
+	"queues", NULL
 };
 static const char *const keys_stored[] = {
-	"id", "name", "web_hash", "sip", "skills", "capacity", "queues", NULL
+	"id", "name", "role", "web_hash", "sip", "skills", "capacity",
+	"queues", NULL
+};
+static const char *const roles[] = {
+	[PROV_ROLE_AGENT] = "agent",
+	[PROV_ROLE_SUPERVISOR] = "supervisor",
+	[PROV_ROLE_ADMIN] = "admin",
 };
 static const char *const member_keys[] = {
 	"id", "level", "position", "weight", NULL
@@ -300,6 +307,34 @@ static int get_members(struct prov_agent *a, const struct odict *o,
 }
 
 
+const char *prov_role_name(enum prov_role role)
+{
+	return (unsigned)role < ARRAY_SIZE(roles) ? roles[role] : "?";
+}
+
+
+static int get_role(enum prov_role *role, const struct odict *o,
+		    const char *path, struct prov_error *err)
+{
+	const char *s = NULL;
+	int e;
+
+	e = prov_get_str(&s, o, "role", path, false, err);
+	if (e || !s)
+		return e;
+
+	for (size_t i = 0; i < ARRAY_SIZE(roles); i++) {
+		if (!strcmp(s, roles[i])) {
+			*role = (enum prov_role)i;
+			return 0;
+		}
+	}
+
+	return bad(err, path, "role", "must be \"agent\", \"supervisor\" or "
+		   "\"admin\"");
+}
+
+
 static int agent_parse(struct prov_item *it, const struct odict *o,
 		       enum prov_mode mode, const void *old,
 		       struct prov_error *err)
@@ -308,6 +343,7 @@ static int agent_parse(struct prov_item *it, const struct odict *o,
 	const char *id = NULL, *name = NULL;
 	const struct odict *sip = NULL;
 	struct prov_agent_obj *ao;
+	enum prov_role role = PROV_ROLE_AGENT;
 	uint32_t capacity = 1;
 	int e;
 
@@ -315,6 +351,7 @@ static int agent_parse(struct prov_item *it, const struct odict *o,
 			    : keys_in, path, err);
 	e = e ? e : prov_get_id(&id, o, "id", path, "._-", PROV_ID_MAX, err);
 	e = e ? e : prov_get_name(&name, o, "name", path, err);
+	e = e ? e : get_role(&role, o, path, err);
 	e = e ? e : prov_get_obj(&sip, o, "sip", path, false, err);
 	e = e ? e : prov_get_u32(&capacity, o, "capacity", path, 1, 100, err);
 	if (e)
@@ -326,6 +363,7 @@ static int agent_parse(struct prov_item *it, const struct odict *o,
 
 	it->obj = ao;
 	ao->a.capacity = capacity;
+	ao->a.role = role;
 
 	e  = str_dup(&ao->a.id, id);
 	e |= str_dup(&ao->a.name, name ? name : id);
@@ -400,8 +438,9 @@ static int agent_print(struct re_printf *pf, const void *obj,
 	const struct prov_agent *a = &ao->a;
 	int err;
 
-	err = re_hprintf(pf, "{\"id\":%H,\"name\":%H", jsonstr_print, a->id,
-			 jsonstr_print, a->name);
+	err = re_hprintf(pf, "{\"id\":%H,\"name\":%H,\"role\":\"%s\"",
+			 jsonstr_print, a->id, jsonstr_print, a->name,
+			 prov_role_name(a->role));
 
 	if (!err && form == PROV_FORM_STORED && a->web_hash)
 		err = re_hprintf(pf, ",\"web_hash\":%H", jsonstr_print,

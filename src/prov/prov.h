@@ -75,9 +75,20 @@ struct prov_relax {
 	uint8_t level;             /* 0..10 */
 };
 
+/* What an agent's web login may do; ordered: each role can do what the
+ * ones before it can. */
+enum prov_role {
+	PROV_ROLE_AGENT = 0,       /* its own status and calls */
+	PROV_ROLE_SUPERVISOR,      /* every agent, call and queue; no config */
+	PROV_ROLE_ADMIN,           /* everything, as the admin token */
+};
+
+const char *prov_role_name(enum prov_role role);
+
 struct prov_agent {
 	char *id;
 	char *name;
+	enum prov_role role;
 	char *web_hash;            /* NULL: no web login */
 	char *sip_user;            /* NULL: no SIP phone */
 	char ha1_md5[33];
@@ -114,6 +125,7 @@ struct prov_queue {
 	double aging_per_min;      /* 0..10, at most 3 decimals; default 0 */
 	uint32_t service_level_s;  /* 1..3600, default 20 */
 	uint32_t decline_block_s;  /* 0..3600, default 30 */
+	uint32_t wrapup_s;         /* 0..3600, default 0: no wrap-up */
 	char *missed_status;       /* a status id, or NULL */
 };
 

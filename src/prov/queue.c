@@ -2,7 +2,7 @@
  * queue.c — queues: {"id","name","strategy","skills","push_timeout_s",
  * "max_wait_s","tiers":{"wait_s"},"relaxation":[{"after_s","skill",
  * "level"}],"service_level_s","decline_block_s","aging":{"per_minute"},
- * "overflow":{"queue","after_s"},"missed_status"}. Stored exactly as
+ * "overflow":{"queue","after_s"},"missed_status","wrapup_s"}. Stored exactly as
  * printed; there are no secrets.
  *
  * What a queue names elsewhere (its overflow queue, its missed status)
@@ -26,7 +26,7 @@ static const char *const strategies[] = {
 static const char *const keys[] = {
 	"id", "name", "strategy", "skills", "push_timeout_s", "max_wait_s",
 	"tiers", "relaxation", "service_level_s", "decline_block_s", "aging",
-	"overflow", "missed_status", NULL
+	"overflow", "missed_status", "wrapup_s", NULL
 };
 static const char *const tiers_keys[] = {"wait_s", NULL};
 static const char *const relax_keys[] = {"after_s", "skill", "level", NULL};
@@ -332,6 +332,7 @@ static int queue_parse(struct prov_item *it, const struct odict *o,
 	const char *id = NULL, *name = NULL, *strategy = strategies[0];
 	const char *missed = NULL;
 	uint32_t push = 15, wait = 300, tier_wait = 15, sl = 20, block = 30;
+	uint32_t wrapup = 0;
 	double aging = 0;
 	struct prov_queue *q;
 	int e;
@@ -351,6 +352,7 @@ static int queue_parse(struct prov_item *it, const struct odict *o,
 	e = e ? e : prov_get_u32(&block, o, "decline_block_s", path, 0, 3600,
 				 err);
 	e = e ? e : get_aging(&aging, o, path, err);
+	e = e ? e : prov_get_u32(&wrapup, o, "wrapup_s", path, 0, 3600, err);
 	if (!e && odict_lookup(o, "missed_status") &&
 	    odict_lookup(o, "missed_status")->type != ODICT_NULL)
 		e = prov_get_id(&missed, o, "missed_status", path, "._-",
@@ -368,6 +370,7 @@ static int queue_parse(struct prov_item *it, const struct odict *o,
 	q->tier_wait_s = tier_wait;
 	q->service_level_s = sl;
 	q->decline_block_s = block;
+	q->wrapup_s = wrapup;
 	q->aging_per_min = aging;
 
 	e  = str_dup(&q->id, id);
@@ -449,7 +452,7 @@ static int queue_print(struct re_printf *pf, const void *obj,
 		err = re_hprintf(pf, ",\"missed_status\":%H", jsonstr_print,
 				 q->missed_status);
 
-	return err ? err : re_hprintf(pf, "}");
+	return err ? err : re_hprintf(pf, ",\"wrapup_s\":%u}", q->wrapup_s);
 }
 
 

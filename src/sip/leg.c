@@ -29,6 +29,7 @@ struct sipd_leg {
 	char *callid;
 	char ltag[TAG_LEN + 1];
 	char *lhdr;                /* our From/To value, our tag included */
+	char *xhdrs;               /* extra lines, initial INVITE only */
 	char *rhdr;                /* theirs, their tag included */
 	char *rtag;
 	char *rtarget;             /* their Contact URI */
@@ -75,6 +76,7 @@ static void leg_destructor(void *arg)
 	mem_deref(leg->ack);
 	mem_deref(leg->callid);
 	mem_deref(leg->lhdr);
+	mem_deref(leg->xhdrs);
 	mem_deref(leg->rhdr);
 	mem_deref(leg->rtag);
 	mem_deref(leg->rtarget);
@@ -171,8 +173,8 @@ static int send_request(struct sipd_leg *leg, struct ctx **ctp,
 	char *hdrs = NULL;
 	int err;
 
-	err = re_sdprintf(&hdrs, "%s%H", leg->route ? leg->route : "",
-			  contact_hdr, leg);
+	err = re_sdprintf(&hdrs, "%s%H%s", leg->route ? leg->route : "",
+			  contact_hdr, leg, leg->xhdrs ? leg->xhdrs : "");
 	if (err)
 		return err;
 
@@ -490,10 +492,43 @@ static void invite_resp(int err, const struct sip_msg *msg, void *arg)
 }
 
 
+/* A display name inside a quoted-string (RFC 3261 25.1): the caller's
+ * name comes from outside, so quotes and backslashes are escaped and
+ * control characters dropped. */
+static int quoted_print(struct re_printf *pf, const char *s)
+{
+	int err = 0;
+
+	for (; *s && !err; s++) {
+		const unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f)
+			continue;
+		if (c == '"' || c == '\\')
+			err = re_hprintf(pf, "\\%c", c);
+		else
+			err = re_hprintf(pf, "%c", c);
+	}
+
+	return err;
+}
+
+
 int sipd_leg_invite(struct sipd_leg **legp, const struct sipd_target *t,
 		    const char *from_uri, const char *from_name,
 		    const char *to_uri, const struct mbuf *sdp,
 		    sipd_leg_h *h, void *arg)
+{
+	return sipd_leg_invite_hdrs(legp, t, from_uri, from_name, to_uri,
+				    NULL, sdp, h, arg);
+}
+
+
+int sipd_leg_invite_hdrs(struct sipd_leg **legp,
+			 const struct sipd_target *t, const char *from_uri,
+			 const char *from_name, const char *to_uri,
+			 const char *hdrs, const struct mbuf *sdp,
+			 sipd_leg_h *h, void *arg)
 {
 	struct sipd_leg *leg;
 	char callid[33];
@@ -519,8 +554,9 @@ int sipd_leg_invite(struct sipd_leg **legp, const struct sipd_target *t,
 	err |= str_dup(&leg->rtarget, t->uri);
 	err |= str_dup(&leg->uri, t->uri);
 	if (from_name && from_name[0])
-		err |= re_sdprintf(&leg->lhdr, "\"%s\" <%s>;tag=%s", from_name,
-				   from_uri, leg->ltag);
+		err |= re_sdprintf(&leg->lhdr, "\"%H\" <%s>;tag=%s",
+				   quoted_print, from_name, from_uri,
+				   leg->ltag);
 	else
 		err |= re_sdprintf(&leg->lhdr, "<%s>;tag=%s", from_uri,
 				   leg->ltag);
@@ -530,7 +566,11 @@ int sipd_leg_invite(struct sipd_leg **legp, const struct sipd_target *t,
 
 	hash_append(sipd.ht_leg, hash_joaat_str(callid), &leg->he, leg);
 
-	err = send_request(leg, &leg->inv_ct, "INVITE", sdp, invite_resp);
+	if (hdrs && hdrs[0])
+		err = str_dup(&leg->xhdrs, hdrs);
+	err = err ? err : send_request(leg, &leg->inv_ct, "INVITE", sdp,
+				       invite_resp);
+	leg->xhdrs = mem_deref(leg->xhdrs);
 	if (err)
 		goto out;
 

@@ -91,6 +91,13 @@ int  sipd_leg_invite(struct sipd_leg **legp, const struct sipd_target *t,
 		     const char *from_uri, const char *from_name,
 		     const char *to_uri, const struct mbuf *sdp,
 		     sipd_leg_h *h, void *arg);
+/* As sipd_leg_invite, with hdrs (header lines, each ending in CRLF) in
+ * the INVITE only: e.g. an auto-answer hint. */
+int  sipd_leg_invite_hdrs(struct sipd_leg **legp,
+			  const struct sipd_target *t, const char *from_uri,
+			  const char *from_name, const char *to_uri,
+			  const char *hdrs, const struct mbuf *sdp,
+			  sipd_leg_h *h, void *arg);
 void sipd_leg_set_handler(struct sipd_leg *leg, sipd_leg_h *h, void *arg);
 int  sipd_leg_progress(struct sipd_leg *leg, uint16_t scode,
 		       const char *reason, const struct mbuf *sdp);

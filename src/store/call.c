@@ -47,6 +47,8 @@ static int put_call(struct store *st, const struct store_call *c)
 	bind_str(s, 13, c->hangup_by);
 	sqlite3_bind_int(s, 14, c->caller_code);
 	bind_str(s, 15, c->routing);
+	bind_str(s, 16, c->disposition);
+	bind_str(s, 17, c->notes);
 
 	return store_step_done(st, s, "call save");
 }
@@ -136,6 +138,31 @@ int store_call_routing(struct store *st, const char *id, char **json)
 		err = ENOENT;
 	else
 		err = store_dberr(st, "call routing");
+
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return err;
+}
+
+
+int store_call_involves(struct store *st, const char *id, const char *agent,
+			bool *yes)
+{
+	sqlite3_stmt *s;
+	int rc, err = 0;
+
+	if (!st || !id || !agent || !yes)
+		return EINVAL;
+
+	s = st->stmt[S_CALL_AGENT];
+	bind_str(s, 1, id);
+	bind_str(s, 2, agent);
+
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		*yes = rc == SQLITE_ROW;
+	else
+		err = store_dberr(st, "call agent");
 
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);

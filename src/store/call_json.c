@@ -21,6 +21,7 @@ enum { CALLS_LIMIT_DEFAULT = 100, CALLS_LIMIT_MAX = 1000 };
 	"'answered', sb_time(c.answered), 'ended', sb_time(c.ended), " \
 	"'end_reason', c.end_reason, 'hangup_by', c.hangup_by, " \
 	"'caller_code', NULLIF(c.caller_code, 0), " \
+	"'disposition', c.disposition, 'notes', c.notes, " \
 	/* whole seconds talked, rounded */ \
 	"'duration_s', CASE WHEN c.answered > 0 AND c.ended >= c.answered " \
 	"  THEN (c.ended - c.answered + 500) / 1000 END, " \

@@ -70,6 +70,10 @@ static const char *const migrations[] = {
 	"CREATE TABLE agent_status (agent TEXT PRIMARY KEY, "
 	"  status TEXT NOT NULL, since INTEGER NOT NULL) WITHOUT ROWID;"
 	"ALTER TABLE calls ADD COLUMN routing TEXT;",
+
+	/* 3: what the agent recorded about a call (wrap-up) */
+	("ALTER TABLE calls ADD COLUMN disposition TEXT;"
+	 "ALTER TABLE calls ADD COLUMN notes TEXT;"),
 };
 
 

@@ -51,15 +51,17 @@ static const char *const sql[S_STMTS] = {
 	[S_CALL_PUT]    = "INSERT INTO calls(id, from_uri, from_number, "
 			  "to_number, trunk, queue, agent, arrived, offered, "
 			  "answered, ended, end_reason, hangup_by, "
-			  "caller_code, routing) VALUES(?1, ?2, ?3, ?4, ?5, "
-			  "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) "
+			  "caller_code, routing, disposition, notes) "
+			  "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+			  "?11, ?12, ?13, ?14, ?15, ?16, ?17) "
 			  "ON CONFLICT(id) DO UPDATE SET from_uri = ?2, "
 			  "from_number = ?3, to_number = ?4, trunk = ?5, "
 			  "queue = ?6, agent = ?7, arrived = ?8, "
 			  "offered = ?9, answered = ?10, ended = ?11, "
 			  "end_reason = ?12, hangup_by = ?13, "
 			  "caller_code = ?14, "
-			  "routing = COALESCE(?15, routing)",
+			  "routing = COALESCE(?15, routing), "
+			  "disposition = ?16, notes = ?17",
 	[S_LEGS_DEL]    = "DELETE FROM call_legs WHERE call_id = ?1",
 	[S_LEG_PUT]     = "INSERT INTO call_legs(call_id, seq, role, agent, "
 			  "uri, final_code, started, answered, ended, rtp_in, "
@@ -73,6 +75,9 @@ static const char *const sql[S_STMTS] = {
 			  "AND call_id IN (SELECT id FROM calls "
 			  "WHERE ended = 0)",
 	[S_CALL_ROUTING] = "SELECT routing FROM calls WHERE id = ?1",
+	[S_CALL_AGENT]   = "SELECT 1 FROM calls WHERE id = ?1 AND agent = ?2 "
+			   "UNION ALL SELECT 1 FROM call_legs WHERE "
+			   "call_id = ?1 AND agent = ?2 LIMIT 1",
 	[S_STATUS_PUT]  = "INSERT INTO agent_status(agent, status, since) "
 			  "VALUES(?1, ?2, ?3) ON CONFLICT(agent) DO UPDATE "
 			  "SET status = ?2, since = ?3",

@@ -111,6 +111,8 @@ struct store_call {
 	size_t nlegs;
 	const char *routing;       /* routing explanation, JSON text; NULL
 				      leaves what is stored */
+	const char *disposition;   /* the agent's wrap-up, or NULL */
+	const char *notes;
 };
 
 struct store_call_filter {
@@ -125,6 +127,9 @@ int store_call_json(struct store *st, const char *id, char **json);
 /* The call's stored routing explanation (JSON text as saved). ENOENT: no
  * such call, or it has none. */
 int store_call_routing(struct store *st, const char *id, char **json);
+/* yes: the call was answered by agent or offered to it */
+int store_call_involves(struct store *st, const char *id, const char *agent,
+			bool *yes);
 int store_calls_json(struct store *st, const struct store_call_filter *f,
 		     char **json);
 /* At start-up: calls a crash left without an end get ended = now and

@@ -171,6 +171,19 @@ int crypto_hmac_sha256(uint8_t mac[32], const void *key, size_t klen,
 }
 
 
+/* SHA-1 only where a protocol fixes it (RFC 6455's Sec-WebSocket-Accept),
+ * never for anything secret. */
+int crypto_sha1(uint8_t md[20], const void *data, size_t len)
+{
+	unsigned n = 20;
+
+	if (1 != EVP_Digest(data, len, md, &n, EVP_sha1(), NULL))
+		return EPROTO;
+
+	return n == 20 ? 0 : EPROTO;
+}
+
+
 static int pbkdf2(uint8_t *out, const char *password, const uint8_t *salt,
 		  size_t saltlen, unsigned iter)
 {

@@ -40,4 +40,7 @@ bool crypto_pwverify(const char *stored, const char *password);
 int  crypto_hmac_sha256(uint8_t mac[32], const void *key, size_t klen,
 			const void *msg, size_t mlen);
 
+/* SHA-1, raw 20 bytes out: for RFC 6455's handshake only */
+int  crypto_sha1(uint8_t md[20], const void *data, size_t len);
+
 #endif

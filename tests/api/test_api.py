@@ -35,7 +35,7 @@ ROUTE = {"number": "+15550100", "queue": "billing"}
 # what a queue gets for the routing settings it leaves out
 QUEUE_DEFAULTS = {"tiers": {"wait_s": 15}, "relaxation": [],
                   "service_level_s": 20, "decline_block_s": 30,
-                  "aging": {"per_minute": 0}}
+                  "aging": {"per_minute": 0}, "wrapup_s": 0}
 DEFAULT_STATUSES = [
     {"id": "available", "name": "Available", "routable": True},
     {"id": "break", "name": "Break", "routable": False},
@@ -311,7 +311,7 @@ def test_crud_every_kind():
 
         st, body = sb.api("POST", "/api/v1/agents", ALICE)
         check(st == 201, st, body)
-        check(body == {"id": "alice", "name": "Alice Ng",
+        check(body == {"id": "alice", "name": "Alice Ng", "role": "agent",
                        "sip": {"username": "alice"},
                        "skills": {"billing": 5, "english": 8},
                        "capacity": 1, "web_login": True}, body)
@@ -669,7 +669,8 @@ def test_calls_routes():
         check(set(c1) == {"id", "from", "from_number", "to", "trunk",
                           "queue", "agent", "arrived", "offered",
                           "answered", "ended", "end_reason", "hangup_by",
-                          "caller_code", "duration_s", "wait_s", "legs"},
+                          "caller_code", "disposition", "notes",
+                          "duration_s", "wait_s", "legs"},
               sorted(c1))
         check(c1["arrived"] == "2026-11-27T12:00:00.123Z", c1)
         check(c1["answered"] == "2026-11-27T12:00:04.383Z", c1)
@@ -779,7 +780,7 @@ def test_queue_routing_settings():
            "service_level_s": 30, "decline_block_s": 0,
            "aging": {"per_minute": 0.5},
            "overflow": {"queue": "billing", "after_s": 120},
-           "missed_status": "missed"}
+           "missed_status": "missed", "wrapup_s": 120}
     with Switchboard() as sb:
         provision(sb)
         for name in ("longest-idle", "ring-all", "round-robin", "top-down",
@@ -809,6 +810,8 @@ def test_queue_routing_settings():
                 ({"overflow": {"queue": "vip"}}, "overflow.queue"),
                 ({"service_level_s": 0}, "service_level_s"),
                 ({"decline_block_s": 3601}, "decline_block_s"),
+                ({"wrapup_s": 3601}, "wrapup_s"),
+                ({"wrapup_s": -1}, "wrapup_s"),
                 ({"missed_status": "gone"}, "missed_status")):
             st, body = sb.api("PATCH", "/api/v1/queues/vip", patch)
             check(st == 400 and is_error(body, "invalid_field", field),

@@ -212,6 +212,7 @@ SCENARIO_KEYS = {
     "caller.xml": {"from": "15550001", "talk_ms": "1000",
                    "pcap": default_pcap},
     "caller_hears_bye.xml": {"from": "15550001", "pcap": default_pcap},
+    "caller_held.xml": {"from": "15550001", "pcap": default_pcap},
     "caller_cancel.xml": {"from": "15550001", "ring_ms": "500"},
     "caller_expect.xml": {"from": "15550001"},
     "caller_dtmf.xml": {"from": "15550001", "talk_ms": "1000",

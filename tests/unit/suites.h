@@ -11,6 +11,7 @@ extern const struct unit_suite prov_suite;
 extern const struct unit_suite sdp_suite;
 extern const struct unit_suite routing_suite;
 extern const struct unit_suite http_suite;
+extern const struct unit_suite static_suite;
 
 static const struct unit_suite *const unit_suites[] = {
 	&wheel_suite,
@@ -20,6 +21,7 @@ static const struct unit_suite *const unit_suites[] = {
 	&sdp_suite,
 	&routing_suite,
 	&http_suite,
+	&static_suite,
 };
 
 #endif

@@ -317,7 +317,7 @@ PROV_CASE(test_agent_defaults_and_shape)
 	char *out = NULL;
 
 	CHECK_EQ(0, prov_create(PROV_AGENT, j, strlen(j), &out, &perr));
-	CHECK(json_eq(out, "{\"id\":\"bob\",\"name\":\"bob\",\"skills\":"
+	CHECK(json_eq(out, "{\"id\":\"bob\",\"name\":\"bob\",\"role\":\"agent\",\"skills\":"
 		      "{\"english\":8,\"spanish\":3},\"capacity\":1,"
 		      "\"web_login\":false}"));
 	mem_deref(out);
@@ -736,7 +736,7 @@ PROV_CASE(test_secrets_never_printed)
 
 	out = public(PROV_AGENT, "alice");
 	CHECK(out != NULL);
-	CHECK(json_eq(out, "{\"id\":\"alice\",\"name\":\"Alice Ng\",\"sip\":"
+	CHECK(json_eq(out, "{\"id\":\"alice\",\"name\":\"Alice Ng\",\"role\":\"agent\",\"sip\":"
 		      "{\"username\":\"alice\"},\"skills\":{\"billing\":5,"
 		      "\"english\":8},\"capacity\":1,\"web_login\":true}"));
 	CHECK(!contains(out, "secret"));
@@ -933,7 +933,7 @@ PROV_CASE(test_patch_merge)
 	j = "{\"skills\":{\"a\":null,\"c\":3},\"name\":\"Robert\"}";
 	CHECK_EQ(0, prov_update(PROV_AGENT, "bob", j, strlen(j), &out,
 				&perr));
-	CHECK(json_eq(out, "{\"id\":\"bob\",\"name\":\"Robert\",\"skills\":"
+	CHECK(json_eq(out, "{\"id\":\"bob\",\"name\":\"Robert\",\"role\":\"agent\",\"skills\":"
 		      "{\"b\":2,\"c\":3},\"capacity\":2,\"web_login\":"
 		      "false}"));
 	out = mem_deref(out);
@@ -1238,7 +1238,8 @@ static void test_check_api(void)
 		  "\"longest-idle\",\"skills\":{\"a\":1,\"b\":2},"
 		  "\"push_timeout_s\":15,\"max_wait_s\":300,\"tiers\":"
 		  "{\"wait_s\":15},\"relaxation\":[],\"service_level_s\":20,"
-		  "\"decline_block_s\":30,\"aging\":{\"per_minute\":0}}");
+		  "\"decline_block_s\":30,\"aging\":{\"per_minute\":0},"
+		  "\"wrapup_s\":0}");
 	canon = mem_deref(canon);
 
 	CHECK_EQ(0, prov_check_json(good_file, strlen(good_file), &e));
@@ -1622,7 +1623,7 @@ PROV_CASE(test_queue_routing_fields)
 		      "\"push_timeout_s\":15,\"max_wait_s\":300,"
 		      "\"tiers\":{\"wait_s\":15},\"relaxation\":[],"
 		      "\"service_level_s\":20,\"decline_block_s\":30,"
-		      "\"aging\":{\"per_minute\":0}}"));
+		      "\"aging\":{\"per_minute\":0},\"wrapup_s\":0}"));
 	out = mem_deref(out);
 
 	/* everything set; steps come out sorted by after_s, ties in the
@@ -1638,7 +1639,7 @@ PROV_CASE(test_queue_routing_fields)
 		  "\"service_level_s\":30,\"decline_block_s\":0,"
 		  "\"aging\":{\"per_minute\":0.25},"
 		  "\"overflow\":{\"queue\":\"general\",\"after_s\":120},"
-		  "\"missed_status\":\"missed\"}");
+		  "\"missed_status\":\"missed\",\"wrapup_s\":0}");
 	out = mem_deref(out);
 
 	q = prov_queue_find("vip");
@@ -1825,7 +1826,7 @@ PROV_CASE(test_agent_queues)
 
 	/* listed, in the order given, defaults filled in */
 	CHECK_EQ(0, prov_create(PROV_AGENT, j, strlen(j), &out, &perr));
-	CHECK(json_eq(out, "{\"id\":\"ann\",\"name\":\"ann\",\"skills\":{},"
+	CHECK(json_eq(out, "{\"id\":\"ann\",\"name\":\"ann\",\"role\":\"agent\",\"skills\":{},"
 		      "\"capacity\":1,\"queues\":[{\"id\":\"sales\","
 		      "\"level\":2,\"position\":100000,\"weight\":1000},"
 		      "{\"id\":\"billing\",\"level\":1,\"position\":0,"
@@ -2094,16 +2095,16 @@ PROV_CASE(test_json_extra)
 	CHECK_EQ(0, prov_json_extra(PROV_AGENT, NULL, extra_h, &calls, &out,
 				    &perr));
 	CHECK_EQ(calls, 2);
-	CHECK(json_eq(out, "{\"agents\":[{\"id\":\"ann\",\"name\":\"ann\","
+	CHECK(json_eq(out, "{\"agents\":[{\"id\":\"ann\",\"name\":\"ann\",\"role\":\"agent\","
 		      "\"skills\":{},\"capacity\":1,\"web_login\":false,"
 		      "\"runtime\":{\"who\":\"ann\"}},{\"id\":\"bob\","
-		      "\"name\":\"bob\",\"skills\":{},\"capacity\":1,"
+		      "\"name\":\"bob\",\"role\":\"agent\",\"skills\":{},\"capacity\":1,"
 		      "\"web_login\":false}]}"));
 	out = mem_deref(out);
 
 	CHECK_EQ(0, prov_json_extra(PROV_AGENT, "ann", extra_h, &calls, &out,
 				    &perr));
-	CHECK_STR(out, "{\"id\":\"ann\",\"name\":\"ann\",\"skills\":{},"
+	CHECK_STR(out, "{\"id\":\"ann\",\"name\":\"ann\",\"role\":\"agent\",\"skills\":{},"
 		  "\"capacity\":1,\"web_login\":false,\"runtime\":{\"who\":"
 		  "\"ann\"}}");
 	out = mem_deref(out);
@@ -2111,8 +2112,9 @@ PROV_CASE(test_json_extra)
 	/* no handler: as prov_json */
 	CHECK_EQ(0, prov_json_extra(PROV_AGENT, "bob", NULL, NULL, &out,
 				    &perr));
-	CHECK_STR(out, "{\"id\":\"bob\",\"name\":\"bob\",\"skills\":{},"
-		  "\"capacity\":1,\"web_login\":false}");
+	CHECK_STR(out, "{\"id\":\"bob\",\"name\":\"bob\",\"role\":"
+		  "\"agent\",\"skills\":{},\"capacity\":1,"
+		  "\"web_login\":false}");
 	out = mem_deref(out);
 
 	/* the handler's error ends it */

@@ -833,14 +833,17 @@ static void test_upgrade_from_v1(void)
 		CHECK_EQ(rc, 0);
 	}
 
-	rc  = store_schema_version(st, &v) || v != 2;
+	rc  = store_schema_version(st, &v) || v != 3;
 	rc |= raw_int("SELECT COUNT(*) FROM schema_version", &rows) ||
-		rows != 2;
+		rows != 3;
 	rc |= raw_int("SELECT COUNT(*) FROM sqlite_master WHERE type = "
 		      "'table' AND name IN ('statuses', 'agent_status')",
 		      &rows) || rows != 2;
 	rc |= raw_int("SELECT COUNT(*) FROM pragma_table_info('calls') "
 		      "WHERE name = 'routing'", &rows) || rows != 1;
+	rc |= raw_int("SELECT COUNT(*) FROM pragma_table_info('calls') "
+		      "WHERE name IN ('disposition', 'notes')", &rows) ||
+		rows != 2;
 
 	/* what it held is still there */
 	rc |= store_obj_get(st, "agents", "ann", &s) ||
@@ -862,7 +865,7 @@ static void test_upgrade_from_v1(void)
 	st = mem_deref(st);
 	rc |= store_open(&st, t.db);
 	rc |= raw_int("SELECT COUNT(*) FROM schema_version", &rows) ||
-		rows != 2;
+		rows != 3;
 	rc |= store_obj_get(st, "statuses", "lunch", &s);
 	s = mem_deref(s);
 
@@ -986,6 +989,43 @@ STORE_CASE(test_call_routing)
 }
 
 
+/* Schema 3: the agent's disposition and notes are part of the record,
+ * null until given, and saved like every other field. */
+STORE_CASE(test_call_disposition)
+{
+	struct store_call c = {
+		.id = "d1", .to = "+15550100", .queue = "billing",
+		.agent = "alice", .arrived = T0, .answered = T0 + 1000,
+		.ended = T0 + 5000, .end_reason = "completed",
+		.hangup_by = "agent",
+	};
+	struct odict *o;
+	char *json = NULL;
+
+	CHECK_EQ(0, store_call_save(st, &c));
+	CHECK_EQ(0, store_call_json(st, "d1", &json));
+	o = jparse(json);
+	json = mem_deref(json);
+	CHECK(o != NULL);
+	CHECK(odict_lookup(o, "disposition") != NULL);
+	CHECK(odict_lookup(o, "disposition")->type == ODICT_NULL);
+	CHECK(odict_lookup(o, "notes")->type == ODICT_NULL);
+	o = mem_deref(o);
+
+	c.disposition = "sale";
+	c.notes = "wants \"gold\"\nplan";
+	CHECK_EQ(0, store_call_save(st, &c));
+	CHECK_EQ(0, store_call_json(st, "d1", &json));
+	o = jparse(json);
+	json = mem_deref(json);
+	CHECK(o != NULL);
+	CHECK_STR(jstr(o, "disposition"), "sale");
+	CHECK_STR(jstr(o, "notes"), "wants \"gold\"\nplan");
+	CHECK_STR(jstr(o, "hangup_by"), "agent");
+	o = mem_deref(o);
+}
+
+
 UNIT_SUITE(store,
 	UNIT_CASE(test_migrations_once),
 	UNIT_CASE(test_newer_schema_refused),
@@ -1003,4 +1043,5 @@ UNIT_SUITE(store,
 	UNIT_CASE(test_upgrade_from_v1),
 	UNIT_CASE(test_agent_status),
 	UNIT_CASE(test_call_routing),
+	UNIT_CASE(test_call_disposition),
 );

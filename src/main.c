@@ -1,5 +1,5 @@
 /*
- * main.c — the switchboard command: serve, version, help.
+ * main.c — the switchboard command: serve, audit, version, help.
  *
  * Start-up order follows the dependencies: settings, the event loop and
  * timers, the store, provisioning (from the store, then the --provision
@@ -29,6 +29,7 @@
 #include "sip/sip.h"
 #include "call/call.h"
 #include "api/api.h"
+#include "audit/audit.h"
 
 #define LOG_MODULE "main"
 
@@ -47,6 +48,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: switchboard serve [--config FILE] [options]\n"
+		"       switchboard audit PATH [--format json|md|html] "
+		"[--out FILE] ...\n"
 		"       switchboard version\n"
 		"       switchboard --help\n"
 		"\n"
@@ -398,6 +401,10 @@ int main(int argc, char *argv[])
 		printf("switchboard %s\n", SWITCHBOARD_VERSION);
 		return 0;
 	}
+
+	/* offline, no server state: its own options and exit statuses */
+	if (!strcmp(argv[1], "audit"))
+		return audit_main(argc - 1, argv + 1);
 
 	if (strcmp(argv[1], "serve")) {
 		fprintf(stderr, "switchboard: unknown command '%s'\n\n",

@@ -61,7 +61,9 @@ function renderOffer() {
 function renderCall() {
   const c = S.call;
   $('call').hidden = !c;
+  $('dial-box').hidden = !!c || S.unsupported.has('dial');
   if (!c) return;
+  $('call-title').textContent = c.dialing ? 'Calling…' : 'On a call';
   $('call-from').textContent = c.from || 'Unknown caller';
   $('call-queue').textContent = c.queue ? 'Queue: ' + queueName(c.queue) : '';
   const hold = $('hold');
@@ -96,7 +98,8 @@ function renderWrapup() {
 function renderHistory() {
   const rows = S.history.filter((r) => r.ended).map((r) => el('tr', {},
     el('td', {}, fmtTime(r.arrived)),
-    el('td', {}, r.from_number || r.from || ''),
+    el('td', {}, r.direction === 'outbound' ? 'To ' + r.to :
+      r.from_number || r.from || ''),
     el('td', {}, queueName(r.queue)),
     el('td', {}, r.duration_s === null || r.duration_s === undefined ?
       '' : fmtDuration(r.duration_s)),
@@ -187,6 +190,12 @@ async function loadState() {
       }
       continue;
     }
+    if (r.direction === 'outbound' && r.agent === S.me.id) {
+      S.call = { id: r.id, from: r.to, queue: null, dialing: !r.answered,
+        since: Date.parse(r.answered || r.arrived), muted: false,
+        held: false };
+      continue;
+    }
     if (r.answered && r.agent === S.me.id) {
       S.call = { id: r.id, from: r.from_number || r.from, queue: r.queue,
         since: Date.parse(r.answered), muted: false, held: false };
@@ -232,7 +241,7 @@ function apply(ev) {
   // a supervisor's stream has everyone's; the others match by call id
   const mine = d.agent === S.me.id;
   if (!mine && ['agent.status', 'call.offered', 'call.answered',
-    'call.wrapup'].includes(ev.type)) {
+    'call.wrapup', 'call.dialing'].includes(ev.type)) {
     return;
   }
   switch (ev.type) {
@@ -265,10 +274,19 @@ function apply(ev) {
         renderOffer();
       }
       break;
+    case 'call.dialing':
+      // the agent's own click-to-dial: its phone rings, then the number
+      S.call = { id: d.call, from: d.to, queue: null, since: Date.now(),
+        muted: false, held: false, dialing: true };
+      S.dtmf = '';
+      render();
+      tick();
+      $('hangup').focus();
+      break;
     case 'call.answered':
       S.offer = null;
-      S.call = { id: d.call, from: d.from, queue: d.queue, since: Date.now(),
-        muted: false, held: false };
+      S.call = { id: d.call, from: d.direction === 'outbound' ? d.to : d.from,
+        queue: d.queue, since: Date.now(), muted: false, held: false };
       S.dtmf = '';
       S.wrapup = null;
       render();
@@ -413,9 +431,43 @@ function wire() {
 
   $('transfer').addEventListener('submit', async (ev) => {
     ev.preventDefault();
+    const number = $('transfer-number').value.trim();
+    if (number) {
+      if (await control('transfer', { number }) !== null) {
+        $('transfer-number').value = '';
+      }
+      return;
+    }
     const [kind, id] = $('transfer-target').value.split(/:(.*)/s);
     if (!id) return;
     await control('transfer', { [kind]: id });
+  });
+
+  // Click-to-dial: the call panel shows at once; call.dialing and
+  // call.answered follow on the stream.
+  $('dial').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const to = $('dial-number').value.trim();
+    if (!to || S.call) return;
+    try {
+      const r = await api('POST', '/calls', { to });
+      clearError();
+      $('dial-number').value = '';
+      if (!S.call) {
+        S.call = { id: r.call, from: to, queue: null, since: Date.now(),
+          muted: false, held: false, dialing: true };
+        S.dtmf = '';
+        render();
+        tick();
+        $('hangup').focus();
+      }
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 405) {
+        S.unsupported.add('dial');
+        render();
+      }
+      showError(e);
+    }
   });
 
   $('wrapup-form').addEventListener('submit', async (ev) => {

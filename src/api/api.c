@@ -40,6 +40,8 @@ static const struct route {
 	{"me",     false, NULL,      "GET",  api_me,          API_ROLE_AGENT},
 	{"calls",  false, NULL,      "GET",  api_calls_list,  API_ROLE_AGENT},
 	{"calls",  true,  NULL,      "GET",  api_call_get,    API_ROLE_AGENT},
+	/* click-to-dial: an agent's session, for itself (control.c) */
+	{"calls",  false, NULL,      "POST", api_call_dial,   API_ROLE_AGENT},
 	{"calls",  true,  "routing", "GET",  api_call_routing,
 	 API_ROLE_SUPERVISOR},
 	/* call control: the handlers check the call's agent (control.c) */

@@ -11,7 +11,8 @@
  *   static.c   the web pages: files of web_root outside /api/
  *   calls.c    /api/v1/calls[/{id}]
  *   control.c  /api/v1/calls/{id}/{hangup,wrapup,mute,unmute,hold,
- *              resume,dtmf,transfer}: the agent's call controls
+ *              resume,dtmf,transfer}: the agent's call controls;
+ *              POST /api/v1/calls: an agent's click-to-dial
  *   runtime.c  live state from src/call: agents' runtime and status,
  *              /api/v1/queues/{id}/stats, /api/v1/calls/{id}/routing
  */
@@ -225,6 +226,7 @@ void api_call_dtmf(struct api_req *req);
 void api_call_transfer(struct api_req *req);
 void api_call_accept(struct api_req *req);
 void api_call_decline(struct api_req *req);
+void api_call_dial(struct api_req *req);
 /* the "runtime" member GET /api/v1/agents[/{id}] adds to each agent */
 int  api_agent_runtime(struct re_printf *pf, enum prov_kind kind,
 		       const char *id, void *arg);

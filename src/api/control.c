@@ -8,6 +8,8 @@
  *   POST /api/v1/calls/{id}/dtmf                {"digits":"12#"}
  *   POST /api/v1/calls/{id}/transfer            {"queue"|"agent"|"number"}
  *   POST /api/v1/calls/{id}/accept | decline    {}   an offer, by its agent
+ *   POST /api/v1/calls                          {"to":"+15551234"}
+ *                                               click-to-dial, by an agent
  *
  * Order of checks, the same for each: the call (404, or 409 when only
  * its record is left), who asks (403 unless the call's agent or a
@@ -340,6 +342,45 @@ void api_call_dtmf(struct api_req *req)
 }
 
 
+/* The number a body names ("to", "number"): E.164, and a trunk must
+ * permit it. Replies itself if not. */
+static bool number_ok(struct api_req *req, const char *field,
+		      const char *number)
+{
+	if (!prov_number_valid(number)) {
+		api_reply_error(req, 400, "invalid_field", field, "%s: must be "
+				"'+' and 3 to 15 digits (E.164), e.g. "
+				"+15551234", field);
+		return false;
+	}
+
+	if (!prov_trunk_for_number(number)) {
+		api_reply_error(req, 403, "forbidden", field, "no trunk "
+				"permits calls to %s", number);
+		return false;
+	}
+
+	return true;
+}
+
+
+static void transfer_number(struct api_req *req, const char *number)
+{
+	const char *why = NULL;
+	int err;
+
+	if (!number_ok(req, "number", number))
+		return;
+
+	err = call_transfer_number(req->id, number, &why);
+	if (err == EPERM)
+		api_reply_error(req, 403, "forbidden", "number", "no trunk "
+				"permits calls to %s", number);
+	else
+		reply_result(req, err, why);
+}
+
+
 void api_call_transfer(struct api_req *req)
 {
 	static const char *const keys[] = {"queue", "agent", "number", NULL};
@@ -363,12 +404,8 @@ void api_call_transfer(struct api_req *req)
 		goto out;
 	}
 
-	/* no outbound calls exist yet: no trunk takes calls from us */
 	if (number) {
-		api_reply_error(req, 501, "not_implemented", "number",
-				"transfer to a number is not implemented "
-				"(switchboard has no outbound trunks yet); "
-				"transfer to a queue or an agent");
+		transfer_number(req, number);
 		goto out;
 	}
 
@@ -423,4 +460,71 @@ void api_call_accept(struct api_req *req)
 void api_call_decline(struct api_req *req)
 {
 	respond(req, call_offer_decline);
+}
+
+
+/* Click-to-dial: the sender's own phone, then the number. Only an
+ * agent's session: the admin token has no phone to ring. */
+void api_call_dial(struct api_req *req)
+{
+	static const char *const keys[] = {"to", NULL};
+	const char *to = NULL, *why = NULL;
+	char id[64], *out = NULL;
+	struct odict *od = NULL;
+	int err;
+
+	if (!req->who.agent[0]) {
+		api_reply_error(req, 403, "forbidden", NULL, "only an agent's "
+				"session may place a call: it rings the "
+				"agent's own phone (the admin token has "
+				"none)");
+		return;
+	}
+
+	if (body_object(req, &od, keys, "to") || get_str(req, od, "to", &to))
+		goto out;
+
+	if (!to) {
+		api_reply_error(req, 400, "missing_field", "to",
+				"to: this field is required");
+		goto out;
+	}
+	if (!number_ok(req, "to", to))
+		goto out;
+
+	err = call_dial(req->who.agent, to, id, sizeof(id), &why);
+	switch (err) {
+
+	case 0:
+		if (re_sdprintf(&out, "{\"call\":\"%s\"}", id))
+			api_reply_error(req, 500, "internal", NULL,
+					"internal error");
+		else
+			api_reply_json(req, 201, out);
+		break;
+
+	case EPERM:
+		api_reply_error(req, 403, "forbidden", "to", "no trunk "
+				"permits calls to %s", to);
+		break;
+
+	case ENOTCONN:
+	case EBUSY:
+		api_reply_error(req, 409, "conflict", NULL, "%s", why);
+		break;
+
+	case ENOENT:
+		api_reply_error(req, 403, "forbidden", NULL, "agent '%s' no "
+				"longer exists", req->who.agent);
+		break;
+
+	default:
+		api_reply_error(req, 500, "internal", NULL, "internal error "
+				"(%m)", err);
+		break;
+	}
+
+ out:
+	mem_deref(out);
+	mem_deref(od);
 }

@@ -65,6 +65,7 @@ static void call_destructor(void *arg)
 	mem_deref(call->disposition);
 	mem_deref(call->notes);
 	mem_deref(call->dtmf);
+	call_outbound_destroy(call);
 
 	mem_deref(call->item);
 }
@@ -85,7 +86,7 @@ struct call *call_find(const char *id)
 
 static void caller_stats(struct call *call)
 {
-	if (!call->relay)
+	if (!call->relay || !call->caller)
 		return;
 
 	media_relay_stats(call->relay, MEDIA_A, &call->caller->rtp_in,
@@ -121,12 +122,15 @@ void call_end(struct call *call, const char *reason, const char *by,
 		}
 	}
 
-	call->caller->ended = call->ended;
 	if (!sipd_leg_established(call->a) && !call->caller_code)
 		call->caller_code = code;
-	if (!call->caller->final_code)
-		call->caller->final_code = call->caller_code;
+	if (call->caller) {
+		call->caller->ended = call->ended;
+		if (!call->caller->final_code)
+			call->caller->final_code = call->caller_code;
+	}
 
+	call_outbound_end(call);
 	call_offers_close(call);
 	sipd_leg_hangup(call->a, code, code == 404 ? "Not Found" :
 			code == 480 ? "Temporarily Unavailable" :
@@ -149,6 +153,7 @@ void call_end(struct call *call, const char *reason, const char *by,
 	item = call->item;
 	call->item = NULL;
 	list_unlink(&call->le);
+	call_outbound_release(call);
 	routing_item_end(item);
 	if (item)
 		(void)re_sdprintf(&call->routing_json, "%H",
@@ -296,20 +301,32 @@ static void make_id(char *id, size_t sz)
 }
 
 
+struct call *call_new(enum call_state state)
+{
+	struct call *call = mem_zalloc(sizeof(*call), call_destructor);
+
+	if (!call)
+		return NULL;
+
+	make_id(call->id, sizeof(call->id));
+	call->state = state;
+	call->arrived = call_wallclock();
+	call->sess_id = crypto_rand_u64() & 0xffffffffu;
+
+	return call;
+}
+
+
 static int call_alloc(struct call **callp, struct sipd_leg *leg,
 		      const struct sip_msg *msg, const char *trunk)
 {
 	struct call *call;
 	int err;
 
-	call = mem_zalloc(sizeof(*call), call_destructor);
+	call = call_new(CALL_QUEUED);
 	if (!call)
 		return ENOMEM;
 
-	make_id(call->id, sizeof(call->id));
-	call->state = CALL_QUEUED;
-	call->arrived = call_wallclock();
-	call->sess_id = crypto_rand_u64() & 0xffffffffu;
 	call->a = mem_ref(leg);
 
 	err  = pl_strdup(&call->from, &msg->from.auri);

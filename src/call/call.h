@@ -69,6 +69,19 @@ int  call_dtmf(const char *call_id, const char *digits, const char **why);
  * queue. */
 int  call_transfer(const char *call_id, const char *queue, const char *agent,
 		   const char **why);
+/* Blind transfer to a number through a trunk (transfer.c, outbound.c):
+ * EBUSY as above; EPERM no trunk permits the number. */
+int  call_transfer_number(const char *call_id, const char *number,
+			  const char **why);
+
+/* Click-to-dial (outbound.c): agent's registered phone is rung with the
+ * auto-answer hint, then number through the trunk prov_trunk_for_number
+ * picks; the new call's id goes to id. EINVAL number is not E.164,
+ * EPERM no trunk permits it, ENOENT no such agent, ENOTCONN the agent
+ * has no registered phone, EBUSY the agent has no free capacity (*why
+ * says so in words). */
+int  call_dial(const char *agent, const char *number, char *id, size_t sz,
+	       const char **why);
 
 /* Desktop offers (desktop.c). The API counts each agent's own event
  * streams: open true as one opens, false as it closes. While an agent

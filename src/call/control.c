@@ -182,6 +182,7 @@ static const char *state_name(const struct call *call)
 	case CALL_QUEUED:   return "queued";
 	case CALL_OFFERING: return "offering";
 	case CALL_ANSWERED: return "answered";
+	case CALL_DIALING:  return "dialing";
 	default:            return "ended";
 	}
 }
@@ -190,7 +191,8 @@ static const char *state_name(const struct call *call)
 int call_control_json(struct re_printf *pf, const char *call_id)
 {
 	const struct call *call = live(call_id);
-	const bool answered = call && call->state == CALL_ANSWERED;
+	const bool answered = call && (call->state == CALL_ANSWERED ||
+				       call->state == CALL_DIALING);
 	int err;
 
 	if (!call && call_id)
@@ -233,6 +235,9 @@ static int answered(struct call **callp, const char *call_id,
 	else if (call->state == CALL_OFFERING) {
 		w = "the call is ringing: no agent has answered it yet";
 	}
+	else if (call->state == CALL_DIALING) {
+		w = "the call is being dialled: nobody has answered yet";
+	}
 	else if (call->state != CALL_ANSWERED || !call->b) {
 		w = "the call has ended";
 	}
@@ -250,9 +255,17 @@ static int answered(struct call **callp, const char *call_id,
 
 int call_hangup(const char *call_id, const char **why)
 {
-	struct call *call;
-	int err = answered(&call, call_id, why);
+	struct call *call = live(call_id);
+	int err;
 
+	/* an agent may give up the number it dials */
+	if (call && call->state == CALL_DIALING) {
+		log_info("call %s: dialling cancelled from the API", call->id);
+		call_end(call, "cancelled", "agent", 0);
+		return 0;
+	}
+
+	err = answered(&call, call_id, why);
 	if (err)
 		return err;
 

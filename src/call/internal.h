@@ -12,6 +12,7 @@
  *   notify.c  call.*, agent.status and queue.stats for the event stream
  *   desktop.c agents with the web page open; Accept / Decline of offers
  *   transfer.c blind transfer of an answered call to a queue or agent
+ *   outbound.c calls through a trunk: click-to-dial, transfer to a number
  *   control.c the agent's call controls: hang up, wrap-up, mute, hold,
  *             DTMF, transfer
  */
@@ -30,6 +31,8 @@ enum call_state {
 	CALL_OFFERING,
 	CALL_ANSWERED,
 	CALL_ENDED,
+	CALL_DIALING,               /* outbound.c: a party is being called
+				       through a trunk; nobody answered */
 };
 
 enum { CALL_ID_LEN = 24, CALL_LEGS_MAX = 32 };
@@ -38,7 +41,8 @@ enum { CALL_ID_LEN = 24, CALL_LEGS_MAX = 32 };
  * to theirs, so a record dropped from a long list stays valid. */
 struct call_leg {
 	struct le le;               /* call->legl */
-	const char *role;           /* "caller" or "agent" (static strings) */
+	const char *role;           /* "caller", "agent", "customer" or
+				       "external" (static strings) */
 	char *agent;
 	char *uri;
 	uint16_t final_code;
@@ -86,7 +90,10 @@ struct call {
 	uint16_t caller_code;
 	char *routing_json;         /* the routing explanation, at the end */
 
-	struct call_leg *caller;    /* the first record in legl */
+	struct call_leg *caller;    /* the caller's (inbound: the first in
+				       legl) or the customer's record;
+				       NULL until an outbound call dials
+				       the customer */
 	struct list legl;           /* struct call_leg, oldest first */
 
 	struct wtimer push_tmr, wait_tmr;
@@ -101,6 +108,15 @@ struct call {
 	struct media_dtmf *dtmf;
 	uint64_t wrapup_until;      /* wall clock ms, while in cs.wrapups */
 	struct wtimer wrapup_tmr;
+
+	/* outbound.c: a call the agent placed (click-to-dial: a is the
+	 * customer's leg, side A), or a transfer to a number (xleg, side
+	 * B, the "external" party); dial: where the trunk's INVITE goes */
+	bool outbound;
+	char *reserved;             /* the agent whose capacity it holds */
+	struct sipd_target *dial;
+	struct sipd_leg *xleg;
+	struct call_leg *xrec;
 };
 
 struct call_state_global {
@@ -118,6 +134,9 @@ struct call_state_global {
 extern struct call_state_global cs;
 
 uint64_t call_wallclock(void);
+/* a call not yet live (not in cs.calls): id, arrival and session set;
+ * mem_deref frees it and whatever it got since */
+struct call *call_new(enum call_state state);
 void call_end(struct call *call, const char *reason, const char *by,
 	      uint16_t code);
 void call_answered(struct call *call, struct offer *o,
@@ -125,6 +144,21 @@ void call_answered(struct call *call, struct offer *o,
 struct call *call_find(const char *id);
 /* max_wait_s passed without an answer */
 void call_wait_timeout(void *arg);
+
+/* outbound.c */
+/* the agent's phone answered / failed (its offer's leg) */
+void call_outbound_agent_answered(struct call *call, struct offer *o,
+				  const struct sipd_leg_ev *ev);
+void call_outbound_agent_failed(struct call *call, struct offer *o,
+				uint16_t scode);
+/* the agent's capacity comes back; idempotent */
+void call_outbound_release(struct call *call);
+/* end of call: the external party's leg ends, with its packets */
+void call_outbound_end(struct call *call);
+void call_outbound_destroy(struct call *call);
+/* transfer.c's "number": the agent has left; INVITE the number's trunk
+ * for side B. EPERM: no trunk permits the number */
+int  call_transfer_dial(struct call *call, const char *number);
 
 /* offer.c */
 void call_offer_handler(struct routing_item *item, const char *const *agents,
@@ -138,6 +172,10 @@ void call_offer_lost(struct offer *o, uint16_t code,
 /* A desktop offer was accepted: its phone is rung with an auto-answer
  * hint, the call's other offers are withdrawn. */
 int  call_offer_ring(struct offer *o);
+/* click-to-dial (outbound.c): the agent's phone rung with the
+ * auto-answer hint; the offer is not routing's */
+int  call_offer_dial(struct call *call, const char *agent,
+		     const struct sipd_target *t, const struct mbuf *sdp);
 
 /* desktop.c */
 bool call_desktop_open(const char *agent);
@@ -145,6 +183,15 @@ void call_desktop_close(void);
 
 /* media.c */
 int  call_media_offer_agent(struct call *call, struct mbuf **sdp);
+/* outbound.c: our own offer to the agent (no caller offered anything),
+ * the agent's answer to it, then our offer to the customer with what
+ * the agent accepted, and the customer's answer */
+int  call_media_dial_agent(struct call *call, struct mbuf **sdp);
+int  call_media_dial_agent_answered(struct call *call,
+				    const struct mbuf *sdp);
+int  call_media_dial_customer(struct call *call, struct mbuf **sdp);
+int  call_media_dial_customer_answered(struct call *call,
+				       const struct mbuf *sdp);
 int  call_media_agent_answered(struct call *call, const struct mbuf *sdp,
 			       struct mbuf **answer_a);
 int  call_media_agent_reanswered(struct call *call, const struct mbuf *sdp);

@@ -115,6 +115,85 @@ int call_media_agent_reanswered(struct call *call, const struct mbuf *sdp)
 }
 
 
+/* Click-to-dial: nobody offered anything, so the agent gets G.711 both
+ * ways and telephone-event in the usual numbering, and the customer
+ * then gets what the agent accepted: the relay never transcodes. */
+int call_media_dial_agent(struct call *call, struct mbuf **sdp)
+{
+	struct media_sdp *s = &call->local[MEDIA_B];
+
+	memset(s, 0, sizeof(*s));
+	s->fmt[0] = (struct media_fmt){0, MEDIA_PCMU};
+	s->fmt[1] = (struct media_fmt){8, MEDIA_PCMA};
+	s->fmt[2] = (struct media_fmt){101, MEDIA_TELEPHONE_EVENT};
+	s->nfmt = 3;
+	str_ncpy(s->te_fmtp, "0-16", sizeof(s->te_fmtp));
+	s->dir = MEDIA_SENDRECV;
+	s->ptime = 20;
+	call->version[MEDIA_B] = 0;
+
+	return encode(call, MEDIA_B, sdp);
+}
+
+
+int call_media_dial_agent_answered(struct call *call,
+				   const struct mbuf *sdp)
+{
+	struct media_sdp ans;
+	int err;
+
+	if (!sdp)
+		return EPROTO;
+
+	err = media_sdp_parse(&ans, sdp);
+	if (err)
+		return err;
+
+	media_sdp_intersect(&call->local[MEDIA_B], &call->local[MEDIA_B],
+			    &ans);
+	if (!has_audio_codec(&call->local[MEDIA_B]))
+		return ENOTSUP;
+
+	call->local[MEDIA_B].dir = media_dir_reverse(ans.dir);
+	media_relay_set_remote(call->relay, MEDIA_B, &ans.addr);
+	return 0;
+}
+
+
+int call_media_dial_customer(struct call *call, struct mbuf **sdp)
+{
+	call->local[MEDIA_A] = call->local[MEDIA_B];
+	call->local[MEDIA_A].dir = MEDIA_SENDRECV;
+	call->version[MEDIA_A] = 0;
+
+	return encode(call, MEDIA_A, sdp);
+}
+
+
+int call_media_dial_customer_answered(struct call *call,
+				      const struct mbuf *sdp)
+{
+	struct media_sdp ans;
+	int err;
+
+	if (!sdp)
+		return EPROTO;
+
+	err = media_sdp_parse(&ans, sdp);
+	if (err)
+		return err;
+
+	media_sdp_intersect(&call->local[MEDIA_A], &call->local[MEDIA_A],
+			    &ans);
+	if (!has_audio_codec(&call->local[MEDIA_A]))
+		return ENOTSUP;
+
+	call->local[MEDIA_A].dir = media_dir_reverse(ans.dir);
+	media_relay_set_remote(call->relay, MEDIA_A, &ans.addr);
+	return 0;
+}
+
+
 /* Our re-INVITE to one side with what local[side] now says. One at a
  * time: a change made meanwhile goes out when the pending one ends. */
 static void reoffer(struct call *call, enum media_side side)

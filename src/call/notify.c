@@ -369,10 +369,12 @@ void call_notify_offer_ended(const struct call *call, const char *agent,
 void call_notify_answered(const struct call *call)
 {
 	call_event("call.answered", call->agent, "{\"call\":\"%s\","
-		   "\"agent\":%H,\"queue\":%H,\"from\":%H,\"waited_s\":%.1f}",
+		   "\"agent\":%H,\"queue\":%H,\"from\":%H,\"waited_s\":%.1f,"
+		   "\"direction\":\"%s\",\"to\":%H}",
 		   call->id, jsonstr_print, call->agent, jsonstr_print,
 		   call->queue, jsonstr_print, call->from_number,
-		   waited_s(call));
+		   waited_s(call), call->outbound ? "outbound" : "inbound",
+		   jsonstr_print, call->to);
 	call_notify_agent(call->agent);
 }
 

@@ -215,7 +215,11 @@ static void leg_handler(struct sipd_leg *leg, const struct sipd_leg_ev *ev,
 		break;
 
 	case SIPD_LEG_ANSWERED:
-		if (call->state == CALL_OFFERING) {
+		if (call->outbound && call->state == CALL_DIALING &&
+		    !call->b) {
+			call_outbound_agent_answered(call, o, ev);
+		}
+		else if (call->state == CALL_OFFERING) {
 			call_answered(call, o, ev);
 		}
 		else {
@@ -233,12 +237,18 @@ static void leg_handler(struct sipd_leg *leg, const struct sipd_leg_ev *ev,
 		break;
 
 	case SIPD_LEG_FAILED:
-		call_offer_lost(o, ev->scode, refusal_of(ev->scode));
+		if (call->outbound && call->state == CALL_DIALING)
+			call_outbound_agent_failed(call, o, ev->scode);
+		else
+			call_offer_lost(o, ev->scode, refusal_of(ev->scode));
 		break;
 
 	case SIPD_LEG_BYE:
+		/* an outbound call's agent gave up before the customer
+		 * answered */
 		if (winner)
-			call_end(call, "completed", "agent", 0);
+			call_end(call, call->state == CALL_DIALING ?
+				 "cancelled" : "completed", "agent", 0);
 		break;
 
 	case SIPD_LEG_LOST:
@@ -315,7 +325,10 @@ static int offer_invite(struct offer *o, const struct sipd_target *t,
 	if (!pa || !pa->sip_user)
 		return ENOENT;
 
+	/* the phone shows the other party: the caller, or the number the
+	 * agent dials */
 	(void)re_snprintf(from, sizeof(from), "sip:%s@%s",
+			  call->outbound && !call->xleg ? call->to :
 			  call->from_number ? call->from_number : "anonymous",
 			  sipd_host());
 	(void)re_snprintf(to, sizeof(to), "sip:%s@%s", pa->sip_user,
@@ -375,14 +388,20 @@ static int offer_start(struct call *call, const char *agent,
 }
 
 
+/* RFC 3261 20.9 Call-Info with answer-after (BroadSoft, Polycom,
+ * Yealink, Snom, Grandstream, ...) and Alert-Info info=alert-autoanswer
+ * (Unify, Linphone): phones honour one or the other; ours is a dummy
+ * URI, the parameter is what counts */
+static void autoanswer_hdrs(char *hdrs, size_t sz)
+{
+	(void)re_snprintf(hdrs, sz, "Call-Info: <sip:%s>;answer-after=0\r\n"
+			  "Alert-Info: <http://127.0.0.1/autoanswer>;"
+			  "info=alert-autoanswer\r\n", sipd_host());
+}
+
+
 int call_offer_ring(struct offer *o)
 {
-	/* RFC 3261 20.9 Call-Info with answer-after (BroadSoft, Polycom,
-	 * Yealink, Snom, Grandstream, ...) and Alert-Info
-	 * info=alert-autoanswer (Unify, Linphone): phones honour one or
-	 * the other; ours is a dummy URI, the parameter is what counts */
-	static const char alert[] = "Alert-Info: "
-		"<http://127.0.0.1/autoanswer>;info=alert-autoanswer\r\n";
 	struct call *call = o->call;
 	struct sipd_target t;
 	struct mbuf *sdp = NULL;
@@ -393,8 +412,7 @@ int call_offer_ring(struct offer *o)
 	if (!err)
 		err = call_media_offer_agent(call, &sdp);
 	if (!err) {
-		(void)re_snprintf(hdrs, sizeof(hdrs), "Call-Info: <sip:%s>;"
-				  "answer-after=0\r\n%s", sipd_host(), alert);
+		autoanswer_hdrs(hdrs, sizeof(hdrs));
 		err = offer_invite(o, &t, hdrs, sdp);
 	}
 	mem_deref(sdp);
@@ -417,6 +435,37 @@ int call_offer_ring(struct offer *o)
 		     push_timeout, call);
 	call_record_touch(call);
 
+	return 0;
+}
+
+
+int call_offer_dial(struct call *call, const char *agent,
+		    const struct sipd_target *t, const struct mbuf *sdp)
+{
+	struct offer *o;
+	char hdrs[400];
+	int err;
+
+	o = mem_zalloc(sizeof(*o), offer_destructor);
+	if (!o)
+		return ENOMEM;
+
+	o->call = call;
+	autoanswer_hdrs(hdrs, sizeof(hdrs));
+	err = str_dup(&o->agent, agent);
+	if (!err)
+		err = offer_invite(o, t, hdrs, sdp);
+	if (!err) {
+		o->rec = mem_ref(call_leg_add(call, "agent", agent, t->uri));
+		if (!o->rec)
+			err = ENOMEM;
+	}
+	if (err) {
+		mem_deref(o);
+		return err;
+	}
+
+	list_append(&call->offers, &o->le, o);
 	return 0;
 }
 

@@ -121,6 +121,7 @@ static int save(struct call *call)
 		.routing = call->routing_json,
 		.disposition = call->disposition,
 		.notes = call->notes,
+		.direction = call->outbound ? "outbound" : "inbound",
 	};
 
 	return store_call_save(cs.store, &c);

@@ -1,5 +1,6 @@
 /*
- * transfer.c — blind transfer of an answered call to a queue or an agent.
+ * transfer.c — blind transfer of an answered call to a queue, an agent
+ * or a number.
  *
  * The agent's phone gets BYE (its record leg ends there); the caller
  * stays connected, hearing nothing, with no re-INVITE: the relay's
@@ -16,6 +17,9 @@
  * once — the call's own queue if it is one, else the agent's first
  * listed queue, else (an agent without a list) the first queue whose
  * minimums it meets.
+ *
+ * To a number: no new item; the number is called through the trunk that
+ * permits it and bridged to the caller when it answers (outbound.c).
  */
 #include <string.h>
 #include <re.h>
@@ -111,6 +115,7 @@ static void agent_leaves(struct call *call)
 	call->b = NULL;
 	call->agent = mem_deref(call->agent);
 	call->state = CALL_QUEUED;
+	call_outbound_release(call);        /* an agent's own call */
 
 	/* a held caller is taken off hold (a re-INVITE to sendrecv): the
 	 * next agent starts afresh; the new agent's side is unmuted */
@@ -122,13 +127,85 @@ static void agent_leaves(struct call *call)
 }
 
 
+/* The call is answered by an agent, or *why says why not. */
+static bool transferable(const struct call *call, const char **why)
+{
+	if (call->state == CALL_ANSWERED && call->b && call->agent)
+		return true;
+
+	*why = call->state == CALL_QUEUED ? "the call is waiting in its "
+		"queue: no agent has it" : call->state == CALL_OFFERING ?
+		"the call is ringing: no agent has answered it yet" :
+		call->state == CALL_DIALING ? "the call is being dialled: "
+		"nobody has answered it yet" : call->state == CALL_ANSWERED ?
+		"no agent is on the call" : "the call has ended";
+	return false;
+}
+
+
+/* The item the agent worked on ends: its capacity comes free, which may
+ * offer it another call at once. Its explanation goes with it; the
+ * record keeps the next item's, if any. */
+static void item_leaves(struct call *call, const char *from)
+{
+	struct routing_item *old = call->item;
+
+	call->item = NULL;
+	routing_item_end(old);
+	mem_deref(old);
+	call_notify_agent(from);
+}
+
+
+int call_transfer_number(const char *call_id, const char *number,
+			 const char **why)
+{
+	struct call *call = call_id ? call_find(call_id) : NULL;
+	char from[PROV_ID_MAX + 1];
+	int err;
+
+	if (!call) {
+		if (call_id && !call_control_agent(call_id, from,
+						   sizeof(from))) {
+			*why = "the call has ended (its agent is in wrap-up)";
+			return EBUSY;
+		}
+		return ENOENT;
+	}
+
+	if (!transferable(call, why))
+		return EBUSY;
+
+	/* before the agent leaves: a refused number changes nothing */
+	if (!prov_trunk_for_number(number))
+		return EPERM;
+
+	str_ncpy(from, call->agent, sizeof(from));
+	log_info("call %s: %s transfers it to %s", call->id, from, number);
+
+	agent_leaves(call);
+	call_event("call.transferred", from, "{\"call\":\"%s\","
+		   "\"from_agent\":%H,\"to_number\":%H}", call->id,
+		   jsonstr_print, from, jsonstr_print, number);
+	item_leaves(call, from);
+
+	err = call_transfer_dial(call, number);
+	call_record_touch(call);
+	if (err) {
+		log_warn("call %s: cannot call %s: %m", call->id, number, err);
+		call_end(call, "transfer_failed", "system", 0);
+	}
+
+	return 0;
+}
+
+
 int call_transfer(const char *call_id, const char *queue, const char *agent,
 		  const char **why)
 {
 	struct call *call = call_id ? call_find(call_id) : NULL;
 	const struct prov_agent *pa = NULL;
 	const struct prov_queue *q;
-	struct routing_item *old;
 	struct routing_skill need;
 	char from[PROV_ID_MAX + 1], self[PROV_ID_MAX + 2];
 	int err;
@@ -142,13 +219,8 @@ int call_transfer(const char *call_id, const char *queue, const char *agent,
 		return ENOENT;
 	}
 
-	if (call->state != CALL_ANSWERED || !call->b || !call->agent) {
-		*why = call->state == CALL_QUEUED ? "the call is waiting in "
-			"its queue: no agent has it" : call->state ==
-			CALL_OFFERING ? "the call is ringing: no agent has "
-			"answered it yet" : "the call has ended";
+	if (!transferable(call, why))
 		return EBUSY;
-	}
 
 	if (agent) {
 		pa = prov_agent_find(agent);
@@ -191,14 +263,8 @@ int call_transfer(const char *call_id, const char *queue, const char *agent,
 		   from, agent ? "to_agent" : "to_queue", jsonstr_print,
 		   agent ? agent : q->id);
 
-	/* The old item last of the old: the transferring agent's capacity
-	 * comes free, which may offer it another call at once. Its
-	 * explanation goes with it; the record keeps the new item's. */
-	old = call->item;
-	call->item = NULL;
-	routing_item_end(old);
-	mem_deref(old);
-	call_notify_agent(from);
+	/* the old item last of the old */
+	item_leaves(call, from);
 
 	call_agent_skill(self, sizeof(self), agent ? agent : "");
 	need.name = self;

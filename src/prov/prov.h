@@ -134,10 +134,27 @@ struct prov_cidr {
 	uint8_t bits;
 };
 
+enum {
+	PROV_NUMBER_MAX = 16,      /* '+' and at most 15 digits (E.164) */
+	PROV_PREFIXES_MAX = 256,   /* outbound prefixes per trunk */
+};
+
+/* A trunk's "outbound": where switchboard sends the calls agents place
+ * (outbound.c). Only numbers under one of prefixes may be dialled. */
+struct prov_outbound {
+	char *uri;                 /* "sip:HOST[:PORT][;transport=...]" */
+	struct sa dst;             /* HOST (an IP literal) and PORT */
+	bool tcp;                  /* ;transport=tcp */
+	char (*prefixes)[PROV_NUMBER_MAX + 1];   /* "+1", "+44", ... */
+	size_t nprefixes;
+	char caller_id[PROV_NUMBER_MAX + 1];     /* From user */
+};
+
 struct prov_trunk {
 	char *id;
 	struct prov_cidr *allow;   /* source networks allowed to send calls */
 	size_t nallow;
+	struct prov_outbound *outbound;   /* NULL: no outbound calls */
 };
 
 struct prov_route {
@@ -225,6 +242,12 @@ const struct prov_route *prov_route_find(const struct pl *number);
 const struct prov_status *prov_status_find(const char *id);
 /* the first trunk whose allow list contains src (port ignored) */
 const struct prov_trunk *prov_trunk_match(const struct sa *src);
+/* The trunk an agent's call to number goes out through: the one with
+ * the longest outbound prefix that number starts with, the smallest id
+ * among equals; NULL when no trunk permits it. */
+const struct prov_trunk *prov_trunk_for_number(const char *number);
+/* number is E.164 as switchboard dials it: '+' and 3 to 15 digits */
+bool prov_number_valid(const char *number);
 
 /* Visit every agent / queue / status until the handler returns true. */
 typedef bool (prov_agent_apply_h)(const struct prov_agent *a, void *arg);

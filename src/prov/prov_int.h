@@ -8,7 +8,7 @@
  *               decoder is permissive), merge patch
  *   agent.c     odict -> typed object (one parser per kind, in the file
  *   queue.c     named for it), typed object -> JSON in three forms
- *   trunk.c
+ *   trunk.c     (outbound.c: a trunk's outbound calls)
  *   route.c
  *   status.c
  *   batch.c     a set of items: cross-references, secrets, one store
@@ -177,6 +177,15 @@ int  prov_merge_patch(struct odict *target, const struct odict *patch);
 int  prov_cidr_parse(struct prov_cidr *c, const char *s, bool *hostbits);
 bool prov_cidr_match(const struct prov_cidr *c, const struct sa *src);
 int  prov_cidr_print(struct re_printf *pf, const struct prov_cidr *c);
+
+/* outbound.c: o's "outbound" (*obp NULL when absent), its JSON, and the
+ * length of its longest prefix of number (0: none) */
+int  prov_outbound_parse(struct prov_outbound **obp, const struct odict *o,
+			 const char *path, struct prov_error *err);
+int  prov_outbound_print(struct re_printf *pf,
+			 const struct prov_outbound *ob);
+size_t prov_outbound_match(const struct prov_outbound *ob,
+			   const char *number);
 
 /* batch.c */
 void prov_batch_init(struct prov_batch *b);

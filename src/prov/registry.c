@@ -327,6 +327,45 @@ const struct prov_trunk *prov_trunk_match(const struct sa *src)
 }
 
 
+struct number_match {
+	const char *number;
+	const struct prov_trunk *best;
+	size_t len;
+};
+
+
+static bool number_test(struct le *le, void *arg)
+{
+	struct number_match *m = arg;
+	const struct prov_entry *e = le->data;
+	const struct prov_trunk *t = e->obj;
+	const size_t n = prov_outbound_match(t->outbound, m->number);
+
+	/* the longest prefix, then the smallest id: the same answer
+	 * whatever the hash order */
+	if (n && (n > m->len || (n == m->len &&
+				 strcmp(t->id, m->best->id) < 0))) {
+		m->best = t;
+		m->len = n;
+	}
+
+	return false;
+}
+
+
+const struct prov_trunk *prov_trunk_for_number(const char *number)
+{
+	struct number_match m = {number, NULL, 0};
+
+	if (!prov_number_valid(number) || !prov_g.byid[PROV_TRUNK])
+		return NULL;
+
+	(void)hash_apply(prov_g.byid[PROV_TRUNK], number_test, &m);
+
+	return m.best;
+}
+
+
 /* The apply functions: visit entries of a kind until h says stop. */
 struct apply {
 	bool (*h)(const void *obj, void *arg);

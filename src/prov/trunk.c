@@ -1,6 +1,7 @@
 /*
- * trunk.c — trunks: {"id","allow":["10.0.0.0/8","::1",...]}, the source
- * networks a carrier's calls may come from, and the CIDR arithmetic.
+ * trunk.c — trunks: {"id","allow":["10.0.0.0/8","::1",...],"outbound"},
+ * the source networks a carrier's calls may come from, and the CIDR
+ * arithmetic. "outbound" (optional) is outbound.c's.
  *
  * A network is printed as "address/bits" whatever its input form, so a
  * re-applied file compares equal to what was stored.
@@ -10,7 +11,7 @@
 #include "util/jsonstr.h"
 #include "prov/prov_int.h"
 
-static const char *const keys[] = {"id", "allow", NULL};
+static const char *const keys[] = {"id", "allow", "outbound", NULL};
 
 
 static void destructor(void *arg)
@@ -19,6 +20,7 @@ static void destructor(void *arg)
 
 	mem_deref(t->id);
 	mem_deref(t->allow);
+	mem_deref(t->outbound);
 }
 
 
@@ -253,7 +255,8 @@ static int trunk_parse(struct prov_item *it, const struct odict *o,
 	if (str_dup(&t->id, id))
 		return ENOMEM;
 
-	return parse_allow(t, o, it->path, err);
+	e = parse_allow(t, o, it->path, err);
+	return e ? e : prov_outbound_parse(&t->outbound, o, it->path, err);
 }
 
 
@@ -270,7 +273,13 @@ static int trunk_print(struct re_printf *pf, const void *obj,
 		err = re_hprintf(pf, "%s%H", i ? "," : "", prov_cidr_print,
 				 &t->allow[i]);
 
-	return err ? err : re_hprintf(pf, "]}");
+	if (!err)
+		err = re_hprintf(pf, "]");
+	if (!err && t->outbound)
+		err = re_hprintf(pf, ",\"outbound\":%H", prov_outbound_print,
+				 t->outbound);
+
+	return err ? err : re_hprintf(pf, "}");
 }
 
 

@@ -496,3 +496,52 @@ void routing_agent_present(struct routing *r, const char *agent,
 
 	engine_flush(r);
 }
+
+
+int routing_agent_reserve(struct routing *r, const char *agent,
+			  uint32_t units)
+{
+	struct ragent *a;
+
+	if (!r || !units)
+		return EINVAL;
+
+	a = agent_find(r, agent);
+	if (!a)
+		return ENOENT;
+
+	if (agent_free(a) < units)
+		return EBUSY;
+
+	engine_enter(r);
+
+	a->load += units;
+	a->reserved += units;
+	agent_reindex(a);
+
+	engine_flush(r);
+	return 0;
+}
+
+
+void routing_agent_release(struct routing *r, const char *agent,
+			   uint32_t units)
+{
+	struct ragent *a;
+
+	if (!r || !(a = agent_find(r, agent)))
+		return;
+
+	units = MIN(units, a->reserved);
+	if (!units)
+		return;
+
+	engine_enter(r);
+
+	a->reserved -= units;
+	a->load = a->load >= units ? a->load - units : 0;
+	agent_reindex(a);
+	agent_serve(a, TRG_AGENT);
+
+	engine_flush(r);
+}

@@ -159,7 +159,8 @@ struct ragent {
 	uint16_t nskills;
 	uint64_t mask;             /* reqs_mask(skills) */
 	bool present;
-	uint32_t capacity, load;
+	uint32_t capacity, load;   /* load: offers' sizes + reserved */
+	uint32_t reserved;         /* routing_agent_reserve's units */
 	struct rstatus *status;    /* referenced */
 	uint64_t status_since, idle_since;
 	struct list members;       /* struct member, owned */

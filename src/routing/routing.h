@@ -182,6 +182,17 @@ int  routing_agent_status(struct routing *r, const char *agent,
 void routing_agent_present(struct routing *r, const char *agent,
 			   bool present);
 
+/* Work the owner gives an agent outside routing (a call the agent
+ * places itself): units of its capacity are taken as an accepted item's
+ * would be, so routing offers it nothing on them, whatever its status.
+ * reserve: ENOENT no such agent, EBUSY fewer than units free (offers
+ * ringing and accepted items hold theirs). release gives back at most
+ * what was reserved, and may offer the agent work at once. */
+int  routing_agent_reserve(struct routing *r, const char *agent,
+			   uint32_t units);
+void routing_agent_release(struct routing *r, const char *agent,
+			   uint32_t units);
+
 /* Work items. add: ENOENT when there is no such queue. */
 int  routing_item_add(struct routing_item **itemp, struct routing *r,
 		      const struct routing_item_conf *c);

@@ -49,6 +49,7 @@ static int put_call(struct store *st, const struct store_call *c)
 	bind_str(s, 15, c->routing);
 	bind_str(s, 16, c->disposition);
 	bind_str(s, 17, c->notes);
+	bind_str(s, 18, c->direction ? c->direction : "inbound");
 
 	return store_step_done(st, s, "call save");
 }

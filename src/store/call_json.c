@@ -14,7 +14,8 @@ enum { CALLS_LIMIT_DEFAULT = 100, CALLS_LIMIT_MAX = 1000 };
 
 #define CALL_JSON_EXPR \
 	"json_object(" \
-	"'id', c.id, 'from', c.from_uri, 'from_number', c.from_number, " \
+	"'id', c.id, 'direction', c.direction, " \
+	"'from', c.from_uri, 'from_number', c.from_number, " \
 	"'to', c.to_number, 'trunk', c.trunk, 'queue', c.queue, " \
 	"'agent', c.agent, " \
 	"'arrived', sb_time(c.arrived), 'offered', sb_time(c.offered), " \

@@ -74,6 +74,10 @@ static const char *const migrations[] = {
 	/* 3: what the agent recorded about a call (wrap-up) */
 	("ALTER TABLE calls ADD COLUMN disposition TEXT;"
 	 "ALTER TABLE calls ADD COLUMN notes TEXT;"),
+
+	/* 4: calls agents place through a trunk (click-to-dial) */
+	"ALTER TABLE calls ADD COLUMN direction TEXT NOT NULL "
+	"  DEFAULT 'inbound';",
 };
 
 

@@ -51,9 +51,10 @@ static const char *const sql[S_STMTS] = {
 	[S_CALL_PUT]    = "INSERT INTO calls(id, from_uri, from_number, "
 			  "to_number, trunk, queue, agent, arrived, offered, "
 			  "answered, ended, end_reason, hangup_by, "
-			  "caller_code, routing, disposition, notes) "
+			  "caller_code, routing, disposition, notes, "
+			  "direction) "
 			  "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-			  "?11, ?12, ?13, ?14, ?15, ?16, ?17) "
+			  "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) "
 			  "ON CONFLICT(id) DO UPDATE SET from_uri = ?2, "
 			  "from_number = ?3, to_number = ?4, trunk = ?5, "
 			  "queue = ?6, agent = ?7, arrived = ?8, "
@@ -61,7 +62,8 @@ static const char *const sql[S_STMTS] = {
 			  "end_reason = ?12, hangup_by = ?13, "
 			  "caller_code = ?14, "
 			  "routing = COALESCE(?15, routing), "
-			  "disposition = ?16, notes = ?17",
+			  "disposition = ?16, notes = ?17, "
+			  "direction = ?18",
 	[S_LEGS_DEL]    = "DELETE FROM call_legs WHERE call_id = ?1",
 	[S_LEG_PUT]     = "INSERT INTO call_legs(call_id, seq, role, agent, "
 			  "uri, final_code, started, answered, ended, rtp_in, "

@@ -87,7 +87,9 @@ int store_agent_status_foreach(struct store *st, store_agent_status_h *h,
  * changes. The JSON shape returned by store_call_json / store_calls_json
  * is the public contract of GET /api/v1/calls; see docs/API.md. */
 struct store_leg {
-	const char *role;          /* "caller" or "agent" */
+	const char *role;          /* "caller", "agent", "customer" (an
+				      outbound call's callee) or "external"
+				      (a transfer to a number) */
 	const char *agent;         /* agent id, or NULL for the caller */
 	const char *uri;           /* the party's SIP URI */
 	uint16_t final_code;       /* final SIP status of its INVITE, 0 none */
@@ -113,6 +115,8 @@ struct store_call {
 				      leaves what is stored */
 	const char *disposition;   /* the agent's wrap-up, or NULL */
 	const char *notes;
+	const char *direction;     /* "outbound" (an agent dialled), NULL:
+				      "inbound" */
 };
 
 struct store_call_filter {

@@ -345,6 +345,20 @@ def test_crud_every_kind():
         st, body = sb.api("PATCH", "/api/v1/trunks/carrier",
                           {"allow": ["192.0.2.0/24"]})
         check(st == 200 and body["allow"] == ["192.0.2.0/24"], st, body)
+        ob = {"uri": "sip:192.0.2.10:5080;transport=tcp",
+              "prefixes": ["+1", "+44"], "caller_id": "+15550100"}
+        st, body = sb.api("PATCH", "/api/v1/trunks/carrier",
+                          {"outbound": ob})
+        check(st == 200 and body == {"id": "carrier", "allow":
+                                     ["192.0.2.0/24"], "outbound": ob},
+              st, body)
+        st, body = sb.api("PATCH", "/api/v1/trunks/carrier",
+                          {"outbound": {"prefixes": ["+1"]}})
+        check(st == 200 and body["outbound"]["prefixes"] == ["+1"] and
+              body["outbound"]["uri"] == ob["uri"], st, body)
+        st, body = sb.api("PATCH", "/api/v1/trunks/carrier",
+                          {"outbound": None})
+        check(st == 200 and "outbound" not in body, st, body)
         st, body = sb.api("PATCH", "/api/v1/agents/alice", {"capacity": 2})
         check(st == 200 and body["capacity"] == 2, st, body)
 
@@ -423,6 +437,21 @@ def test_invalid_objects_change_nothing():
             ("POST", "/api/v1/trunks", {"id": "t", "allow":
                                         ["10.0.0.1/8"]},
              400, "invalid_field", "allow[0]"),
+            ("POST", "/api/v1/trunks", {"id": "t", "allow": ["10.0.0.1"],
+                                        "outbound": {
+                                            "uri": "sip:gw.example.com",
+                                            "prefixes": ["+1"],
+                                            "caller_id": "+15550100"}},
+             400, "invalid_field", "outbound.uri"),
+            ("POST", "/api/v1/trunks", {"id": "t", "allow": ["10.0.0.1"],
+                                        "outbound": {
+                                            "uri": "sip:10.0.0.1",
+                                            "prefixes": ["1"],
+                                            "caller_id": "+15550100"}},
+             400, "invalid_field", "outbound.prefixes[0]"),
+            ("PATCH", "/api/v1/trunks/carrier",
+             {"outbound": {"uri": "sip:127.0.0.1"}},
+             400, "missing_field", "outbound.caller_id"),
             ("POST", "/api/v1/routes", {"number": "+1", "queue": "nope"},
              400, "invalid_field", "queue"),
             ("PATCH", "/api/v1/agents/alice", {"name": "X", "bogus": 1},
@@ -666,8 +695,9 @@ def test_calls_routes():
 
         st, c1 = sb.api("GET", "/api/v1/calls/c1")
         check(st == 200, st, c1)
-        check(set(c1) == {"id", "from", "from_number", "to", "trunk",
-                          "queue", "agent", "arrived", "offered",
+        check(c1["direction"] == "inbound", c1)
+        check(set(c1) == {"id", "direction", "from", "from_number", "to",
+                          "trunk", "queue", "agent", "arrived", "offered",
                           "answered", "ended", "end_reason", "hangup_by",
                           "caller_code", "disposition", "notes",
                           "duration_s", "wait_s", "legs"},

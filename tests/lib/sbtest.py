@@ -224,6 +224,8 @@ SCENARIO_KEYS = {
     "agent_hold.xml": {"ring_ms": "100", "talk_ms": "500"},
     "agent_moves_media.xml": {"ring_ms": "100", "talk_ms": "1500"},
     "agent_busy.xml": {},
+    "carrier.xml": {"ring_ms": "100", "talk_ms": "1000",
+                    "pcap": default_pcap},
     "agent_noanswer.xml": {},
 }
 

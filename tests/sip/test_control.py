@@ -7,9 +7,10 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from sbtest import (SippAgent, Switchboard, check, free_media_port,  # noqa
-                    free_port, sipp)
+from sbtest import (ADMIN_TOKEN, SippAgent, Switchboard, check,  # noqa
+                    free_media_port, free_port, sipp)
 from rtpcount import RtpCapture  # noqa: E402
+from wsclient import WsClient  # noqa: E402
 
 BILLING = "+15550100"
 WRAPUP = "+15550200"
@@ -307,6 +308,7 @@ def test_hold_and_resume_reinvite_the_caller():
             SippAgent("agent.xml", calls=1) as phone:
         register(sb, "alice", phone.port)
         mp = free_media_port()
+        ws = WsClient(sb.http_port, "/api/v1/events", token=ADMIN_TOKEN)
         with RtpCapture(ports=[mp]) as cap:
             caller = call(sb, "caller_held.xml", media_port=mp)
             cid = live_call(sb)
@@ -325,6 +327,14 @@ def test_hold_and_resume_reinvite_the_caller():
             check(st == 200 and body["held"] is False, st, body)
             time.sleep(1.0)
             h2 = cap.count(dst_port=mp)
+            # the stream said so, once each (the second hold was a no-op)
+            evs = ws.recv_until(lambda m: m["type"] == "call.resumed")
+            kinds = [m["type"] for m in evs
+                     if m["type"] in ("call.held", "call.resumed")]
+            check(kinds == ["call.held", "call.resumed"], kinds)
+            check(evs[-1]["data"]["call"] == cid and
+                  evs[-1]["data"]["agent"] == "alice", evs[-1])
+            ws.close()
             st, _ = ctl(sb, cid, "hangup")
             check(st == 200, st)
             rc, out = finish(caller)
@@ -367,7 +377,7 @@ def test_dtmf_reaches_the_caller_as_rfc4733_events():
 
 
 # -- f. transfer --------------------------------------------------------------
-def test_transfer_input_errors_and_number_not_implemented():
+def test_transfer_input_errors_and_number_without_outbound_trunk():
     with Switchboard(PROVISION) as sb, \
             SippAgent("agent.xml", calls=1) as phone:
         register(sb, "alice", phone.port)
@@ -378,8 +388,14 @@ def test_transfer_input_errors_and_number_not_implemented():
         st, body = ctl(sb, cid, "transfer", {"queue": "care",
                                              "agent": "bob"})
         check(st == 400 and is_error(body, "invalid_field"), st, body)
+        # the carrier trunk has no "outbound": no number is permitted
+        # (test_outbound.py dials through one that has)
         st, body = ctl(sb, cid, "transfer", {"number": "+15550999"})
-        check(st == 501 and is_error(body, "not_implemented", "number"),
+        check(st == 403 and is_error(body, "forbidden", "number") and
+              "no trunk permits calls to +15550999" in
+              body["error"]["message"], st, body)
+        st, body = ctl(sb, cid, "transfer", {"number": "15550999"})
+        check(st == 400 and is_error(body, "invalid_field", "number"),
               st, body)
         st, _ = ctl(sb, cid, "hangup")
         check(st == 200, st)

@@ -206,8 +206,8 @@ def test_transfer_errors_change_nothing():
                 ({"agent": "nosuch"}, 400, "invalid_field", "agent"),
                 ({"agent": "alice"}, 409, "conflict", None),
                 ({"agent": "dave"}, 409, "conflict", None),
-                ({"number": "+15550999"}, 501, "not_implemented",
-                 "number"),
+                ({"number": "+15550999"}, 403, "forbidden", "number"),
+                ({"number": "+1"}, 400, "invalid_field", "number"),
                 ({"queue": 5}, 400, "invalid_field", "queue")):
             st, reply = ctl(sb, cid, "transfer", body, token=alice)
             check(st == st_want and is_error(reply, code, field), body,

@@ -576,6 +576,152 @@ PROV_CASE(test_trunk_match)
 }
 
 
+#define OB(x) "{\"id\":\"t\",\"allow\":[\"10.0.0.0/8\"],\"outbound\":" x "}"
+#define OB_OK(uri) OB("{\"uri\":\"" uri "\",\"prefixes\":[\"+1\"]," \
+		      "\"caller_id\":\"+15550100\"}")
+
+PROV_CASE(test_trunk_outbound_rules)
+{
+	static const struct vcase vc[] = {
+		{OB("5"), 400, "invalid_field", "outbound"},
+		{OB("{}"), 400, "missing_field", "outbound.uri"},
+		{OB("{\"uri\":\"sip:10.0.0.1\",\"prefixes\":[\"+1\"]}"), 400,
+		 "missing_field", "outbound.caller_id"},
+		{OB("{\"uri\":\"sip:10.0.0.1\",\"caller_id\":\"+15550100\"}"),
+		 400, "missing_field", "outbound.prefixes"},
+		{OB("{\"uri\":\"sip:10.0.0.1\",\"caller_id\":\"+15550100\","
+		    "\"prefixes\":[]}"), 400, "invalid_field",
+		 "outbound.prefixes"},
+		{OB("{\"uri\":\"sip:10.0.0.1\",\"caller_id\":\"+15550100\","
+		    "\"prefixes\":[\"+1\",\"1\"]}"), 400, "invalid_field",
+		 "outbound.prefixes[1]"},
+		{OB("{\"uri\":\"sip:10.0.0.1\",\"caller_id\":\"+15550100\","
+		    "\"prefixes\":[\"+\"]}"), 400, "invalid_field",
+		 "outbound.prefixes[0]"},
+		{OB("{\"uri\":\"sip:10.0.0.1\",\"caller_id\":\"+15550100\","
+		    "\"prefixes\":[\"+44\",\"+44\"]}"), 400, "invalid_field",
+		 "outbound.prefixes[1]"},
+		{OB("{\"uri\":\"sip:10.0.0.1\",\"caller_id\":\"+15550100\","
+		    "\"prefixes\":[\"+1234567890123456\"]}"), 400,
+		 "invalid_field", "outbound.prefixes[0]"},
+		{OB("{\"uri\":\"sip:10.0.0.1\",\"caller_id\":\"15550100\","
+		    "\"prefixes\":[\"+1\"]}"), 400, "invalid_field",
+		 "outbound.caller_id"},
+		{OB("{\"uri\":\"sip:10.0.0.1\",\"caller_id\":\"+12\","
+		    "\"prefixes\":[\"+1\"]}"), 400, "invalid_field",
+		 "outbound.caller_id"},
+		{OB("{\"uri\":\"sip:10.0.0.1\",\"caller_id\":\"+15550100\","
+		    "\"prefixes\":[\"+1\"],\"x\":1}"), 400, "unknown_field",
+		 "outbound.x"},
+		{OB_OK("sips:10.0.0.1"), 400, "invalid_field", "outbound.uri"},
+		{OB_OK("sip:carrier.example.com"), 400, "invalid_field",
+		 "outbound.uri"},
+		{OB_OK("sip:user@10.0.0.1"), 400, "invalid_field",
+		 "outbound.uri"},
+		{OB_OK("sip:10.0.0.1:0"), 400, "invalid_field", "outbound.uri"},
+		{OB_OK("sip:10.0.0.1:65536"), 400, "invalid_field",
+		 "outbound.uri"},
+		{OB_OK("sip:10.0.0.1:"), 400, "invalid_field", "outbound.uri"},
+		{OB_OK("sip:10.0.0.1;transport=tls"), 400, "invalid_field",
+		 "outbound.uri"},
+		{OB_OK("sip:10.0.0.1;lr"), 400, "invalid_field",
+		 "outbound.uri"},
+		{OB_OK("sip:10.0.0.1>"), 400, "invalid_field", "outbound.uri"},
+		{OB_OK("sip:::1"), 400, "invalid_field", "outbound.uri"},
+		{OB_OK("sip:[10.0.0.1]"), 400, "invalid_field",
+		 "outbound.uri"},
+		{OB_OK("sip:[fe80::1%eth0]"), 400, "invalid_field",
+		 "outbound.uri"},
+		{OB_OK(""), 400, "invalid_field", "outbound.uri"},
+	};
+
+	CHECK(run_cases(PROV_TRUNK, vc, ARRAY_SIZE(vc)));
+
+	CHECK_EQ(0, create(PROV_TRUNK, OB_OK("sip:10.0.0.1:5080")));
+	CHECK_EQ(0, prov_delete(PROV_TRUNK, "t", &perr));
+	CHECK_EQ(0, create(PROV_TRUNK, OB_OK("sip:[2001:db8::1]:5061;"
+					     "transport=tcp")));
+	CHECK_EQ(0, prov_delete(PROV_TRUNK, "t", &perr));
+	CHECK_EQ(0, create(PROV_TRUNK, OB_OK("sip:10.0.0.1;transport=udp")));
+	CHECK_EQ(0, prov_delete(PROV_TRUNK, "t", &perr));
+}
+
+
+static bool dials(const char *number, const char *want)
+{
+	const struct prov_trunk *t = prov_trunk_for_number(number);
+
+	if (!want)
+		return t == NULL;
+
+	return t && 0 == strcmp(t->id, want);
+}
+
+
+PROV_CASE(test_trunk_for_number)
+{
+	const struct prov_trunk *t;
+	char *out;
+
+	CHECK_EQ(0, create(PROV_TRUNK, "{\"id\":\"us\",\"allow\":"
+			   "[\"10.0.0.1\"],\"outbound\":{\"uri\":"
+			   "\"sip:10.0.0.1:5080;transport=tcp\",\"prefixes\":"
+			   "[\"+1\",\"+1555\"],\"caller_id\":\"+15550100\"}}"));
+	CHECK_EQ(0, create(PROV_TRUNK, "{\"id\":\"intl\",\"allow\":"
+			   "[\"10.0.0.2\"],\"outbound\":{\"uri\":"
+			   "\"sip:10.0.0.2\",\"prefixes\":[\"+4\",\"+15\"],"
+			   "\"caller_id\":\"+442000000\"}}"));
+	CHECK_EQ(0, create(PROV_TRUNK, "{\"id\":\"inbound\",\"allow\":"
+			   "[\"10.0.0.3\"]}"));
+
+	/* the longest prefix wins, whichever trunk has it */
+	CHECK(dials("+15551234", "us"));
+	CHECK(dials("+15601234", "intl"));
+	CHECK(dials("+12125551234", "us"));
+	CHECK(dials("+442071234567", "intl"));
+	CHECK(dials("+33123456789", NULL));
+	/* malformed: nothing */
+	CHECK(dials("15551234", NULL));
+	CHECK(dials("+1", NULL));
+	CHECK(dials("+1555123456789012", NULL));
+	CHECK(dials("+1555a", NULL));
+	CHECK(prov_number_valid("+123") && !prov_number_valid("+12"));
+
+	/* equal prefixes: the smaller id */
+	CHECK_EQ(0, create(PROV_TRUNK, "{\"id\":\"a-us\",\"allow\":"
+			   "[\"10.0.0.4\"],\"outbound\":{\"uri\":"
+			   "\"sip:10.0.0.4\",\"prefixes\":[\"+1555\"],"
+			   "\"caller_id\":\"+15550101\"}}"));
+	CHECK(dials("+15551234", "a-us"));
+
+	t = prov_trunk_for_number("+12125551234");
+	CHECK(t && t->outbound && t->outbound->tcp &&
+	      sa_port(&t->outbound->dst) == 5080 &&
+	      !strcmp(t->outbound->caller_id, "+15550100"));
+
+	/* printed back as given; absent when none */
+	out = public(PROV_TRUNK, "us");
+	CHECK(out && json_eq(out, "{\"id\":\"us\",\"allow\":"
+			     "[\"10.0.0.1/32\"],\"outbound\":{\"uri\":"
+			     "\"sip:10.0.0.1:5080;transport=tcp\","
+			     "\"prefixes\":[\"+1\",\"+1555\"],"
+			     "\"caller_id\":\"+15550100\"}}"));
+	mem_deref(out);
+	out = public(PROV_TRUNK, "inbound");
+	CHECK(out && json_eq(out, "{\"id\":\"inbound\",\"allow\":"
+			     "[\"10.0.0.3/32\"]}"));
+	mem_deref(out);
+
+	/* PATCH null removes it: the trunk permits nothing more */
+	CHECK_EQ(0, update(PROV_TRUNK, "a-us", "{\"outbound\":null}"));
+	CHECK(dials("+15551234", "us"));
+	CHECK_EQ(0, update(PROV_TRUNK, "us", "{\"outbound\":{\"prefixes\":"
+			   "[\"+1212\"]}}"));
+	CHECK(dials("+15551234", "intl"));
+	CHECK(dials("+12125551234", "us"));
+}
+
+
 /* --- routes and queues -------------------------------------------------- */
 
 static bool route_to(const char *number, const char *queue)
@@ -2277,6 +2423,8 @@ UNIT_SUITE(prov,
 	UNIT_CASE(test_jsonstr),
 	UNIT_CASE(test_trunk_rules),
 	UNIT_CASE(test_trunk_match),
+	UNIT_CASE(test_trunk_outbound_rules),
+	UNIT_CASE(test_trunk_for_number),
 	UNIT_CASE(test_route_rules),
 	UNIT_CASE(test_queue_in_use),
 	UNIT_CASE(test_sip_username_unique),

@@ -1355,6 +1355,40 @@ static void test_capacity_and_sizes(void)
 }
 
 
+/* An agent's own call outside routing (click-to-dial) holds capacity
+ * like an accepted item; giving it back offers the waiting work. */
+static void test_reserve_and_release(void)
+{
+	struct routing_item *it;
+
+	start(T0);
+	queue(qc("q", ROUTING_LONGEST_IDLE), NULL);
+	agent("a", NULL, 1);
+
+	CHECK_EQ(routing_agent_reserve(R, "nobody", 1), ENOENT);
+	CHECK_EQ(routing_agent_reserve(R, "a", 1), 0);
+	CHECK_EQ(load_of("a"), 1u);
+	CHECK_EQ(routing_agent_reserve(R, "a", 1), EBUSY);
+
+	it = item_x("q", 0, 1, NULL);                   /* a is full */
+	CHECK_EQ(rt_log.n, 0);
+
+	/* more than reserved gives back only what was */
+	routing_agent_release(R, "a", 5);
+	CHECK_EQ(rt_log.n, 1);
+	CHECK(last_item() == it);
+	CHECK_EQ(load_of("a"), 1u);                     /* the offer's */
+	routing_agent_release(R, "a", 1);
+	CHECK_EQ(load_of("a"), 1u);
+
+	/* an offer ringing holds its unit: nothing to reserve */
+	CHECK_EQ(routing_agent_reserve(R, "a", 1), EBUSY);
+	mem_deref(it);
+	CHECK_EQ(load_of("a"), 0u);
+	stop();
+}
+
+
 static void test_timeout_missed_status(void)
 {
 	struct routing_queue_conf q = qc("q", ROUTING_LONGEST_IDLE);
@@ -1801,6 +1835,7 @@ UNIT_SUITE(routing,
 	UNIT_CASE(test_aging_across_queues),
 	UNIT_CASE(test_overflow),
 	UNIT_CASE(test_capacity_and_sizes),
+	UNIT_CASE(test_reserve_and_release),
 	UNIT_CASE(test_timeout_missed_status),
 	UNIT_CASE(test_ring_all),
 	UNIT_CASE(test_best_item_across_queues),

@@ -833,9 +833,9 @@ static void test_upgrade_from_v1(void)
 		CHECK_EQ(rc, 0);
 	}
 
-	rc  = store_schema_version(st, &v) || v != 3;
+	rc  = store_schema_version(st, &v) || v != 4;
 	rc |= raw_int("SELECT COUNT(*) FROM schema_version", &rows) ||
-		rows != 3;
+		rows != 4;
 	rc |= raw_int("SELECT COUNT(*) FROM sqlite_master WHERE type = "
 		      "'table' AND name IN ('statuses', 'agent_status')",
 		      &rows) || rows != 2;
@@ -844,6 +844,9 @@ static void test_upgrade_from_v1(void)
 	rc |= raw_int("SELECT COUNT(*) FROM pragma_table_info('calls') "
 		      "WHERE name IN ('disposition', 'notes')", &rows) ||
 		rows != 2;
+	/* calls recorded before outbound calls existed were inbound */
+	rc |= raw_int("SELECT COUNT(*) FROM calls WHERE direction = "
+		      "'inbound'", &rows) || rows < 1;
 
 	/* what it held is still there */
 	rc |= store_obj_get(st, "agents", "ann", &s) ||
@@ -865,7 +868,7 @@ static void test_upgrade_from_v1(void)
 	st = mem_deref(st);
 	rc |= store_open(&st, t.db);
 	rc |= raw_int("SELECT COUNT(*) FROM schema_version", &rows) ||
-		rows != 3;
+		rows != 4;
 	rc |= store_obj_get(st, "statuses", "lunch", &s);
 	s = mem_deref(s);
 

@@ -10,7 +10,7 @@
 CC       ?= cc
 SANITIZE ?=
 BUILD    := build$(if $(SANITIZE),/san)
-PKGS     := libre sqlite3 libcrypto
+PKGS     := libre sqlite3 libcrypto pocketsphinx
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
@@ -32,6 +32,7 @@ endif
 
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 CPPFLAGS += -DSWITCHBOARD_VERSION='"$(VERSION)"'
+CPPFLAGS += -DASR_PS_MODELDIR='"$(shell pkg-config --variable=modeldir pocketsphinx)"'
 
 SRCS     := $(filter-out src/main.c,$(shell find src -name '*.c' | sort))
 OBJS     := $(SRCS:%.c=$(BUILD)/%.o)

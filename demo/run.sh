@@ -13,6 +13,7 @@
 #   DEMO_CALLS=400            calls per stream at most
 #   DEMO_SECONDS=             stop by itself after this long (tests)
 #   DEMO_PORT_BASE=16000      SIPp phones and callers use 16000-16399
+#   DEMO_ASR=pocketsphinx     live transcription (off: none)
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -71,6 +72,7 @@ rm -f "$DIR/switchboard.db" "$DIR/switchboard.db-wal" "$DIR/switchboard.db-shm"
 "$BUILD/switchboard" serve \
 	--sip-listen "$SIP" --http-listen "$HTTP" \
 	--db "$DIR/switchboard.db" --admin-token "$ADMIN" \
+	--asr-backend "${DEMO_ASR:-pocketsphinx}" \
 	--provision demo/provision.json >"$DIR/switchboard.log" 2>&1 &
 pids="$pids $!"
 

@@ -27,6 +27,7 @@
 #include "prov/prov.h"
 #include "media/media.h"
 #include "sip/sip.h"
+#include "asr/asr.h"
 #include "call/call.h"
 #include "api/api.h"
 #include "audit/audit.h"
@@ -340,6 +341,14 @@ static int serve(void)
 		goto out;
 	}
 
+	/* decoders open on their threads: start-up does not wait */
+	err = asr_init(cfg->asr_backend, cfg->asr_workers, cfg->asr_queue_s);
+	if (err) {
+		fprintf(stderr, "switchboard: asr_backend '%s': %s\n",
+			cfg->asr_backend, strerror(err));
+		goto out;
+	}
+
 	err = call_init(g.store, &sc);
 	if (err)
 		goto out;
@@ -371,6 +380,7 @@ static int serve(void)
 	tmr_cancel(&g.drain);
 	g.api = mem_deref(g.api);
 	call_close();
+	asr_close();
 	sipd_close();
 	media_close();
 	prov_close();

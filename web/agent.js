@@ -20,6 +20,9 @@ const S = {
   history: [],
   unsupported: new Set(),   // control paths this server does not have
   dtmf: '',
+  // the current (or last) call's live transcript: finals in order, and
+  // per leg the partial of the utterance under way
+  transcript: { call: null, finals: [], partial: {} },
 };
 
 // -- rendering ----------------------------------------------------------
@@ -106,6 +109,40 @@ function renderHistory() {
     el('td', {}, r.disposition || r.end_reason || '')));
   $('history').replaceChildren(...rows);
   $('history-empty').hidden = rows.length > 0;
+}
+
+function renderTranscript() {
+  const t = S.transcript;
+  const line = (seg, partial) => el('p',
+    { class: partial ? 'muted' : '' },
+    el('strong', {}, seg.role === 'agent' ? 'You: ' : 'Customer: '),
+    seg.gap ? '[audio dropped]' : seg.text);
+  const lines = t.finals.map((f) => line(f, false));
+  for (const leg of ['a', 'b']) {
+    if (t.partial[leg]) lines.push(line(t.partial[leg], true));
+  }
+  const box = $('transcript');
+  if (!lines.length) {
+    box.replaceChildren(el('p', { class: 'muted' }, 'No transcript yet.'));
+    return;
+  }
+  box.replaceChildren(...lines);
+  box.scrollTop = box.scrollHeight;
+}
+
+function onTranscript(ev, d) {
+  const t = S.transcript;
+  if (t.call !== d.call) {
+    if (!S.call || S.call.id !== d.call) return;
+    S.transcript = { call: d.call, finals: [], partial: {} };
+  }
+  if (ev.type === 'transcript.final') {
+    S.transcript.partial[d.leg] = null;
+    if (d.text || d.gap) S.transcript.finals.push(d);
+  } else {
+    S.transcript.partial[d.leg] = d;
+  }
+  renderTranscript();
 }
 
 function renderTransferTargets() {
@@ -222,6 +259,22 @@ async function loadState() {
   if (S.call) S.wrapup = null;
   render();
   tick();
+  if (S.call) loadTranscript(S.call.id);
+}
+
+// After a reload: what was said so far on the current call (the finals
+// are stored; partials are not). A server without transcripts (404 for
+// the path) just leaves the pane empty.
+async function loadTranscript(id) {
+  try {
+    const t = await api('GET', '/calls/' + encodeURIComponent(id) +
+      '/transcript');
+    if (!S.call || S.call.id !== id) return;
+    S.transcript = { call: id, finals: t.segments, partial: {} };
+    renderTranscript();
+  } catch (e) {
+    if (!(e instanceof ApiError)) showError(e);
+  }
 }
 
 // -- events -------------------------------------------------------------
@@ -289,6 +342,8 @@ function apply(ev) {
         queue: d.queue, since: Date.now(), muted: false, held: false };
       S.dtmf = '';
       S.wrapup = null;
+      S.transcript = { call: d.call, finals: [], partial: {} };
+      renderTranscript();
       render();
       tick();
       $('hangup').focus();
@@ -324,6 +379,10 @@ function apply(ev) {
         S.call.held = ev.type === 'call.held';
         renderCall();
       }
+      break;
+    case 'transcript.partial':
+    case 'transcript.final':
+      onTranscript(ev, d);
       break;
     default:
       break;

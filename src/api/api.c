@@ -44,6 +44,9 @@ static const struct route {
 	{"calls",  false, NULL,      "POST", api_call_dial,   API_ROLE_AGENT},
 	{"calls",  true,  "routing", "GET",  api_call_routing,
 	 API_ROLE_SUPERVISOR},
+	/* an agent: its own calls only (transcript.c) */
+	{"calls",  true,  "transcript", "GET", api_call_transcript,
+	 API_ROLE_AGENT},
 	/* call control: the handlers check the call's agent (control.c) */
 	{"calls",  true,  "hangup",  "POST", api_call_hangup, API_ROLE_AGENT},
 	{"calls",  true,  "wrapup",  "POST", api_call_wrapup, API_ROLE_AGENT},

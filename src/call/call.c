@@ -49,6 +49,7 @@ static void call_destructor(void *arg)
 	call_offers_close(call);
 	sipd_leg_hangup(call->a, 503, "Service Unavailable");
 	mem_deref(call->a);
+	call_transcribe_stop(call);
 	mem_deref(call->relay);
 
 	list_flush(&call->legl);
@@ -108,6 +109,7 @@ void call_end(struct call *call, const char *reason, const char *by,
 	call->hangup_by = by;
 
 	wtimer_cancel(&call->wait_tmr);
+	call_transcribe_stop(call);
 	caller_stats(call);
 
 	/* the winner's talk, for the record */
@@ -232,6 +234,7 @@ void call_answered(struct call *call, struct offer *o,
 
 	log_info("call %s answered by %s", call->id, call->agent);
 	call_notify_answered(call);
+	call_transcribe_start(call);
 
 	err = routing_offer_accepted(call->item, o->agent);
 	if (err)
@@ -467,6 +470,7 @@ int call_init(struct store *st, const struct sipd_conf *sc)
 	if (err)
 		return err;
 
+	call_transcribe_init();
 	return call_sync_init();
 }
 

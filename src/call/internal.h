@@ -15,12 +15,14 @@
  *   outbound.c calls through a trunk: click-to-dial, transfer to a number
  *   control.c the agent's call controls: hang up, wrap-up, mute, hold,
  *             DTMF, transfer
+ *   transcribe.c live transcription of both directions (src/asr)
  */
 #ifndef SWITCHBOARD_CALL_INTERNAL_H
 #define SWITCHBOARD_CALL_INTERNAL_H
 
 #include <re.h>
 #include "call/call.h"
+#include "asr/asr.h"
 #include "media/media.h"
 #include "routing/routing.h"
 #include "sip/sip.h"
@@ -97,6 +99,10 @@ struct call {
 	struct list legl;           /* struct call_leg, oldest first */
 
 	struct wtimer push_tmr, wait_tmr;
+
+	/* transcribe.c: side A (customer) and side B (agent), from answer
+	 * to end, when transcription is on */
+	struct asr_stream *asr[2];
 
 	/* transfer.c: side B's relay counters when the last agent left,
 	 * so that the next agent's leg counts only its own packets */
@@ -231,6 +237,12 @@ struct call_leg *call_leg_add(struct call *call, const char *role,
 void call_record_touch(struct call *call);
 void call_record_flush(void);
 void call_record_close(void);
+
+/* transcribe.c: start again (a transfer's answer) only renames the
+ * agent; stop hands the utterances in progress to the workers */
+void call_transcribe_init(void);
+void call_transcribe_start(struct call *call);
+void call_transcribe_stop(struct call *call);
 
 /* sync.c */
 /* "@<agent>": the routing skill only that agent has (transfer.c) */

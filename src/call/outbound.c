@@ -173,6 +173,7 @@ static void customer_handler(struct sipd_leg *leg, const struct sipd_leg_ev *ev,
 		call->caller->answered = call->answered;
 		log_info("call %s: %s answered", call->id, call->to);
 		call_notify_answered(call);
+		call_transcribe_start(call);
 		call_record_touch(call);
 		break;
 

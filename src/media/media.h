@@ -84,6 +84,12 @@ void media_relay_stats(const struct media_relay *r, enum media_side side,
  * other party; RTCP still is. */
 void media_relay_mute(struct media_relay *r, enum media_side side,
 		      bool mute);
+/* Every RTP packet accepted from this side's party (muted or not) is
+ * shown to h before it is relayed; h must not block or send. NULL h
+ * removes the tap. Used by transcription (src/asr). */
+typedef void (media_tap_h)(const uint8_t *pkt, size_t len, void *arg);
+void media_relay_tap(struct media_relay *r, enum media_side side,
+		     media_tap_h *h, void *arg);
 /* One packet of our own to this side's party, from this side's RTP port
  * (where the party expects the other party's media). ENOTCONN: no
  * address known yet, or on hold. */

@@ -39,6 +39,8 @@ struct side {
 	uint64_t rx, tx;
 	bool hold;                 /* remote address unset or zero */
 	bool mute;                 /* this party's RTP is not forwarded */
+	media_tap_h *tap;
+	void *tap_arg;
 };
 
 struct media_relay {
@@ -119,8 +121,11 @@ static void sock_recv(int flags, void *arg)
 			continue;
 		}
 
-		if (!s->rtcp)
+		if (!s->rtcp) {
 			++from->rx;
+			if (from->tap)
+				from->tap(m.buf, (size_t)n, from->tap_arg);
+		}
 
 		/* muted: RTCP still flows, so neither side's reports
 		 * mistake the silence for a dead call */
@@ -311,6 +316,17 @@ void media_relay_mute(struct media_relay *r, enum media_side side, bool mute)
 {
 	if (r)
 		r->s[side].mute = mute;
+}
+
+
+void media_relay_tap(struct media_relay *r, enum media_side side,
+		     media_tap_h *h, void *arg)
+{
+	if (!r)
+		return;
+
+	r->s[side].tap = h;
+	r->s[side].tap_arg = arg;
 }
 
 

@@ -127,6 +127,10 @@ struct prov_queue {
 	uint32_t decline_block_s;  /* 0..3600, default 30 */
 	uint32_t wrapup_s;         /* 0..3600, default 0: no wrap-up */
 	char *missed_status;       /* a status id, or NULL */
+	/* "transcription":{"backend"}: the server's asr_backend (unset),
+	 * "off", or "pocketsphinx" (which transcribes only when the
+	 * server's backend is on: decoders start with the server) */
+	char *transcription;       /* NULL, "off" or "pocketsphinx" */
 };
 
 struct prov_cidr {

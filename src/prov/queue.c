@@ -2,8 +2,9 @@
  * queue.c — queues: {"id","name","strategy","skills","push_timeout_s",
  * "max_wait_s","tiers":{"wait_s"},"relaxation":[{"after_s","skill",
  * "level"}],"service_level_s","decline_block_s","aging":{"per_minute"},
- * "overflow":{"queue","after_s"},"missed_status","wrapup_s"}. Stored exactly as
- * printed; there are no secrets.
+ * "overflow":{"queue","after_s"},"missed_status","wrapup_s",
+ * "transcription":{"backend"}}. Stored exactly as printed; there are no
+ * secrets.
  *
  * What a queue names elsewhere (its overflow queue, its missed status)
  * is checked with the whole change (batch.c), since a file may define
@@ -26,8 +27,9 @@ static const char *const strategies[] = {
 static const char *const keys[] = {
 	"id", "name", "strategy", "skills", "push_timeout_s", "max_wait_s",
 	"tiers", "relaxation", "service_level_s", "decline_block_s", "aging",
-	"overflow", "missed_status", "wrapup_s", NULL
+	"overflow", "missed_status", "wrapup_s", "transcription", NULL
 };
+static const char *const transcription_keys[] = {"backend", NULL};
 static const char *const tiers_keys[] = {"wait_s", NULL};
 static const char *const relax_keys[] = {"after_s", "skill", "level", NULL};
 static const char *const overflow_keys[] = {"queue", "after_s", NULL};
@@ -50,6 +52,7 @@ static void destructor(void *arg)
 	mem_deref(q->relax);
 	mem_deref(q->overflow_queue);
 	mem_deref(q->missed_status);
+	mem_deref(q->transcription);
 }
 
 
@@ -324,6 +327,33 @@ static int get_overflow(struct prov_queue *q, const struct odict *o,
 }
 
 
+static int get_transcription(struct prov_queue *q, const struct odict *o,
+			     const char *path, struct prov_error *err)
+{
+	const struct odict *t = NULL;
+	const char *backend = NULL;
+	char tpath[PROV_PATH_MAX], field[PROV_PATH_MAX];
+	int e;
+
+	e = prov_get_obj(&t, o, "transcription", path, false, err);
+	if (e || !t)
+		return e;
+
+	prov_path(tpath, sizeof(tpath), path, "transcription");
+	e = prov_check_keys(t, transcription_keys, tpath, err);
+	e = e ? e : prov_get_str(&backend, t, "backend", tpath, true, err);
+	if (e)
+		return e;
+
+	prov_path(field, sizeof(field), tpath, "backend");
+	if (strcmp(backend, "off") && strcmp(backend, "pocketsphinx"))
+		return prov_err(err, 400, "invalid_field", field, "backend "
+				"must be \"pocketsphinx\" or \"off\"");
+
+	return str_dup(&q->transcription, backend);
+}
+
+
 static int queue_parse(struct prov_item *it, const struct odict *o,
 		       enum prov_mode mode, const void *old,
 		       struct prov_error *err)
@@ -384,6 +414,7 @@ static int queue_parse(struct prov_item *it, const struct odict *o,
 	e = prov_get_skills(&q->skills, &q->nskills, o, path, err);
 	e = e ? e : get_relaxation(q, o, path, err);
 	e = e ? e : get_overflow(q, o, path, err);
+	e = e ? e : get_transcription(q, o, path, err);
 
 	return e;
 }
@@ -452,7 +483,15 @@ static int queue_print(struct re_printf *pf, const void *obj,
 		err = re_hprintf(pf, ",\"missed_status\":%H", jsonstr_print,
 				 q->missed_status);
 
-	return err ? err : re_hprintf(pf, ",\"wrapup_s\":%u}", q->wrapup_s);
+	if (!err)
+		err = re_hprintf(pf, ",\"wrapup_s\":%u", q->wrapup_s);
+
+	/* printed only when set, like overflow */
+	if (!err && q->transcription)
+		err = re_hprintf(pf, ",\"transcription\":{\"backend\":"
+				 "\"%s\"}", q->transcription);
+
+	return err ? err : re_hprintf(pf, "}");
 }
 
 

@@ -78,6 +78,20 @@ static const char *const migrations[] = {
 	/* 4: calls agents place through a trunk (click-to-dial) */
 	"ALTER TABLE calls ADD COLUMN direction TEXT NOT NULL "
 	"  DEFAULT 'inbound';",
+
+	/* 5: live transcription's final results, one row per utterance of
+	 * either leg (or per gap, where audio was dropped) */
+	"CREATE TABLE transcripts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  call_id TEXT NOT NULL,"
+	"  leg TEXT NOT NULL,"
+	"  role TEXT NOT NULL,"
+	"  start_ms INTEGER NOT NULL,"
+	"  end_ms INTEGER NOT NULL,"
+	"  text TEXT NOT NULL,"
+	"  confidence REAL NOT NULL DEFAULT 0,"
+	"  gap INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX transcripts_call ON transcripts (call_id, start_ms);",
 };
 
 

@@ -141,6 +141,23 @@ int store_calls_json(struct store *st, const struct store_call_filter *f,
 int store_calls_close_open(struct store *st, uint64_t now,
 			   const char *reason, unsigned *n);
 
+/* --- Transcripts (live transcription's finals) -----------------------------*/
+struct store_transcript {
+	const char *call_id;
+	const char *leg;           /* "a" or "b" */
+	const char *role;          /* "customer" or "agent" */
+	uint64_t start_ms, end_ms; /* offsets from the answer */
+	const char *text;
+	double confidence;
+	bool gap;                  /* audio was dropped here */
+};
+
+int store_transcript_add(struct store *st, const struct store_transcript *t);
+/* The call's segments in time order: the JSON object of
+ * GET /api/v1/calls/{id}/transcript, or (txt) one line per segment. */
+int store_transcript_get(struct store *st, const char *call_id, bool txt,
+			 char **out);
+
 /* --- Small key/value settings (e.g. a generated secret) --------------------*/
 int store_meta_get(struct store *st, const char *key, char **value);
 int store_meta_put(struct store *st, const char *key, const char *value);

@@ -227,6 +227,8 @@ SCENARIO_KEYS = {
     "carrier.xml": {"ring_ms": "100", "talk_ms": "1000",
                     "pcap": default_pcap},
     "agent_noanswer.xml": {},
+    "caller_speaks.xml": {"from": "15550001", "talk_ms": "1000"},
+    "agent_speaks.xml": {"ring_ms": "100"},
 }
 
 

@@ -12,6 +12,7 @@ extern const struct unit_suite sdp_suite;
 extern const struct unit_suite routing_suite;
 extern const struct unit_suite http_suite;
 extern const struct unit_suite static_suite;
+extern const struct unit_suite asr_suite;
 
 static const struct unit_suite *const unit_suites[] = {
 	&wheel_suite,
@@ -22,6 +23,7 @@ static const struct unit_suite *const unit_suites[] = {
 	&routing_suite,
 	&http_suite,
 	&static_suite,
+	&asr_suite,
 };
 
 #endif

@@ -246,8 +246,9 @@ STORE_CASE(test_migrations_once)
 			    "type = 'table' AND name IN ('agents', 'queues', "
 			    "'trunks', 'routes', 'bindings', 'calls', "
 			    "'call_legs', 'meta', 'schema_version', "
-			    "'statuses', 'agent_status')", &rows));
-	CHECK_EQ(rows, 11);
+			    "'statuses', 'agent_status', 'transcripts')",
+			    &rows));
+	CHECK_EQ(rows, 12);
 	CHECK_EQ(0, raw_int("SELECT COUNT(*) FROM sqlite_master WHERE "
 			    "type = 'index' AND name IN ('calls_arrived', "
 			    "'calls_queue', 'calls_agent')", &rows));
@@ -833,9 +834,9 @@ static void test_upgrade_from_v1(void)
 		CHECK_EQ(rc, 0);
 	}
 
-	rc  = store_schema_version(st, &v) || v != 4;
+	rc  = store_schema_version(st, &v) || v != 5;
 	rc |= raw_int("SELECT COUNT(*) FROM schema_version", &rows) ||
-		rows != 4;
+		rows != 5;
 	rc |= raw_int("SELECT COUNT(*) FROM sqlite_master WHERE type = "
 		      "'table' AND name IN ('statuses', 'agent_status')",
 		      &rows) || rows != 2;
@@ -868,7 +869,7 @@ static void test_upgrade_from_v1(void)
 	st = mem_deref(st);
 	rc |= store_open(&st, t.db);
 	rc |= raw_int("SELECT COUNT(*) FROM schema_version", &rows) ||
-		rows != 4;
+		rows != 5;
 	rc |= store_obj_get(st, "statuses", "lunch", &s);
 	s = mem_deref(s);
 
@@ -1029,6 +1030,53 @@ STORE_CASE(test_call_disposition)
 }
 
 
+/* Transcript segments come back in time order whatever order they were
+ * saved in, as JSON (text escaped) or one line each. */
+STORE_CASE(test_transcripts)
+{
+	struct store_transcript t = {
+		.call_id = "c1", .leg = "b", .role = "agent",
+		.start_ms = 3250, .end_ms = 5100, .text = "where \"do\" you",
+		.confidence = 0.5,
+	};
+	char *out = NULL;
+
+	CHECK_EQ(0, store_transcript_add(st, &t));
+	t.leg = "a";
+	t.role = "customer";
+	t.start_ms = 61800;
+	t.end_ms = 62000;
+	t.text = "";
+	t.gap = true;
+	CHECK_EQ(0, store_transcript_add(st, &t));
+	t.call_id = "c2";
+	t.gap = false;
+	t.text = "other call";
+	CHECK_EQ(0, store_transcript_add(st, &t));
+	t.text = NULL;
+	CHECK_EQ(EINVAL, store_transcript_add(st, &t));
+
+	CHECK_EQ(0, store_transcript_get(st, "c1", false, &out));
+	CHECK_STR(out, "{\"call\":\"c1\",\"segments\":["
+		  "{\"leg\":\"b\",\"role\":\"agent\",\"start_s\":3.25,"
+		  "\"end_s\":5.10,\"text\":\"where \\\"do\\\" you\","
+		  "\"confidence\":0.500,\"gap\":false},"
+		  "{\"leg\":\"a\",\"role\":\"customer\",\"start_s\":61.80,"
+		  "\"end_s\":62.00,\"text\":\"\",\"confidence\":0.500,"
+		  "\"gap\":true}]}");
+	out = mem_deref(out);
+
+	CHECK_EQ(0, store_transcript_get(st, "c1", true, &out));
+	CHECK_STR(out, "[00:03.2] agent: where \"do\" you\n"
+		  "[01:01.8] customer: [audio dropped]\n");
+	out = mem_deref(out);
+
+	CHECK_EQ(0, store_transcript_get(st, "none", false, &out));
+	CHECK_STR(out, "{\"call\":\"none\",\"segments\":[]}");
+	out = mem_deref(out);
+}
+
+
 UNIT_SUITE(store,
 	UNIT_CASE(test_migrations_once),
 	UNIT_CASE(test_newer_schema_refused),
@@ -1047,4 +1095,5 @@ UNIT_SUITE(store,
 	UNIT_CASE(test_agent_status),
 	UNIT_CASE(test_call_routing),
 	UNIT_CASE(test_call_disposition),
+	UNIT_CASE(test_transcripts),
 );

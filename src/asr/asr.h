@@ -1,0 +1,96 @@
+/*
+ * asr.h — live transcription of a call's two directions on an embedded,
+ * offline speech recognizer.
+ *
+ * The event loop owns the streams: the relay hands each RTP packet of a
+ * party to its stream (asr_stream_rtp), which decodes G.711, cuts
+ * utterances with an energy VAD and queues each finished utterance,
+ * resampled to 16 kHz, for a pool of worker threads. Each worker owns one
+ * decoder, opened when the pool starts (a decoder takes ~0.5 s and ~90 MB
+ * to open, far too much per call). Results come back to the event loop
+ * through libre's mqueue and go to the handler given to asr_init.
+ *
+ * The media path never waits: the queue is bounded (in seconds of
+ * audio); an utterance that does not fit is dropped and reported as a
+ * gap result instead.
+ *
+ * These are the only threads in switchboard; they touch nothing but
+ * their decoder and the queue.
+ */
+#ifndef SWITCHBOARD_ASR_H
+#define SWITCHBOARD_ASR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A recognizer. A decoder serves one utterance at a time, from one
+ * thread at a time; open and close run on the worker's thread. */
+struct asr_backend {
+	const char *name;
+	int  (*open)(void **decp);
+	int  (*start)(void *dec);
+	/* 16-bit PCM, 16 kHz mono; the pool feeds an utterance whole, in
+	 * one call */
+	int  (*feed)(void *dec, const int16_t *pcm, size_t n);
+	/* the best hypothesis so far (final: the utterance is over); text
+	 * is mem-allocated, confidence 0..1 */
+	int  (*result)(void *dec, bool final, char **textp,
+		       double *confidence);
+	void (*close)(void *dec);
+};
+
+extern const struct asr_backend asr_pocketsphinx;
+
+struct asr_result {
+	const char *call_id;
+	const char *agent;         /* the call's agent, or NULL */
+	const char *leg;           /* "a" (caller side) or "b" (agent side) */
+	const char *role;          /* "customer" or "agent" */
+	uint64_t start_ms, end_ms; /* offset from the stream's start */
+	const char *text;          /* "" for a gap */
+	double confidence;
+	bool gap;                  /* audio dropped: workers fell behind */
+	bool partial;              /* the utterance so far, not its end */
+};
+
+typedef void (asr_result_h)(const struct asr_result *r, void *arg);
+
+/* backend: "pocketsphinx" or "off"; workers: 0 = one per core;
+ * queue_s: seconds of audio that may wait per worker (0: 20). With
+ * "off" nothing starts and asr_enabled() is false. */
+int  asr_init(const char *backend, uint32_t workers, uint32_t queue_s);
+void asr_close(void);
+bool asr_enabled(void);
+void asr_handler(asr_result_h *h, void *arg);
+/* how many utterances were dropped since start (for tests, read-outs) */
+uint64_t asr_dropped(void);
+
+/* One direction of one call. */
+struct asr_stream;
+int  asr_stream_alloc(struct asr_stream **sp, const char *call_id,
+		      const char *agent, const char *leg, const char *role);
+/* one RTP packet from the party (PCMU pt 0, PCMA pt 8; others ignored) */
+void asr_stream_rtp(struct asr_stream *s, const uint8_t *pkt, size_t len);
+/* whose call it is now (a transfer): later results name this agent */
+int  asr_stream_agent(struct asr_stream *s, const char *agent);
+/* the utterance in progress (if any) goes to the workers now */
+void asr_stream_flush(struct asr_stream *s);
+
+/* dsp.c: G.711 and resampling, exposed for the unit tests */
+int16_t asr_ulaw(uint8_t u);
+int16_t asr_alaw(uint8_t a);
+/* n samples at 8 kHz into 2n at 16 kHz; *last carries the previous
+ * input sample across calls */
+void asr_upsample(int16_t *out, const int16_t *in, size_t n, int16_t *last);
+/* mean absolute amplitude of n samples */
+uint32_t asr_level(const int16_t *pcm, size_t n);
+
+/* pool.c, used by stream.c: queue one utterance (pcm is taken over, a
+ * mem object); false: queue full, the utterance was dropped. A partial
+ * is queued only while no other work waits, so partials never delay a
+ * final or push one out. */
+bool asr_pool_submit(const struct asr_result *meta, int16_t *pcm, size_t n);
+void asr_pool_emit(const struct asr_result *r);
+
+#endif

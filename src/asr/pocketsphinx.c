@@ -1,0 +1,113 @@
+/*
+ * pocketsphinx.c — the CMU PocketSphinx backend (Debian's
+ * libpocketsphinx and pocketsphinx-en-us): the US English acoustic
+ * model, its general language model and dictionary. Its log goes
+ * nowhere; our own says what failed.
+ */
+#include <pthread.h>
+#include <pocketsphinx.h>
+#include <sphinxbase/err.h>
+#include <re.h>
+#include "asr/asr.h"
+
+#ifndef ASR_PS_MODELDIR
+#define ASR_PS_MODELDIR "/usr/share/pocketsphinx/model"
+#endif
+
+
+/* SphinxBase logs through one process-wide FILE; "-logfn" makes every
+ * ps_init replace it (fclose-ing the previous one under a decoder that
+ * may be writing to it on another thread). So logging is turned off
+ * once, and decoders are made and freed one at a time. */
+static pthread_once_t log_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t init_mtx = PTHREAD_MUTEX_INITIALIZER;
+
+
+static void log_off(void)
+{
+	(void)err_set_logfp(NULL);
+}
+
+
+static int ps_open(void **decp)
+{
+	cmd_ln_t *cfg;
+	ps_decoder_t *ps = NULL;
+
+	pthread_once(&log_once, log_off);
+	pthread_mutex_lock(&init_mtx);
+
+	cfg = cmd_ln_init(NULL, ps_args(), TRUE,
+			  "-hmm", ASR_PS_MODELDIR "/en-us/en-us",
+			  "-lm", ASR_PS_MODELDIR "/en-us/en-us.lm.bin",
+			  "-dict", ASR_PS_MODELDIR "/en-us/cmudict-en-us.dict",
+			  NULL);
+	if (cfg) {
+		ps = ps_init(cfg);
+		cmd_ln_free_r(cfg);
+	}
+
+	pthread_mutex_unlock(&init_mtx);
+
+	if (!cfg)
+		return EINVAL;
+	if (!ps)
+		return ENOENT;
+
+	*decp = ps;
+	return 0;
+}
+
+
+static int ps_start(void *dec)
+{
+	return ps_start_utt(dec) < 0 ? EIO : 0;
+}
+
+
+/* The pool feeds each utterance whole: full_utt lets PocketSphinx
+ * normalize it as a batch (cepstral mean of this utterance) instead of
+ * carrying a live estimate over from whatever this decoder heard last,
+ * which made the same audio come out differently on each worker. */
+static int ps_feed(void *dec, const int16_t *pcm, size_t n)
+{
+	return ps_process_raw(dec, pcm, n, FALSE, TRUE) < 0 ? EIO : 0;
+}
+
+
+static int ps_result(void *dec, bool final, char **textp, double *conf)
+{
+	const char *hyp;
+	int32 score;
+
+	if (final && ps_end_utt(dec) < 0)
+		return EIO;
+
+	hyp = ps_get_hyp(dec, &score);
+	*conf = 0;
+	if (final && hyp && *hyp) {
+		logmath_t *lm = ps_get_logmath(dec);
+
+		*conf = logmath_exp(lm, ps_get_prob(dec));
+	}
+
+	return str_dup(textp, hyp ? hyp : "");
+}
+
+
+static void ps_close(void *dec)
+{
+	pthread_mutex_lock(&init_mtx);
+	ps_free(dec);
+	pthread_mutex_unlock(&init_mtx);
+}
+
+
+const struct asr_backend asr_pocketsphinx = {
+	.name = "pocketsphinx",
+	.open = ps_open,
+	.start = ps_start,
+	.feed = ps_feed,
+	.result = ps_result,
+	.close = ps_close,
+};

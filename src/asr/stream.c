@@ -1,0 +1,258 @@
+/*
+ * stream.c — one direction of a call, on the event loop: RTP in, G.711
+ * decoded, utterances cut by an energy VAD, each finished utterance
+ * (resampled to 16 kHz) queued for the workers (pool.c).
+ *
+ * While an utterance goes on, what there is of it is queued as a partial
+ * every PARTIAL_MS (when the workers are idle: see asr_pool_submit):
+ * decoding the prefix again each time costs more CPU than streaming into
+ * one decoder, but keeps decoders free of any one call.
+ *
+ * The VAD works on whole packets (20 ms usually): a packet whose mean
+ * amplitude is above SPEECH_LEVEL is speech. An utterance starts at the
+ * first speech packet, with PREROLL_MS of what came before (the onset of
+ * a word is quiet), and ends after HANGOVER_MS without speech or at
+ * UTT_MAX_MS. Time is counted in samples received, so jitter does not
+ * move offsets; when the clock runs more than RESYNC_MS ahead of that
+ * count (silence the party did not send: DTX, hold, loss) it jumps to
+ * the clock.
+ */
+#include <string.h>
+#include <re.h>
+#include "asr/asr.h"
+
+enum {
+	RATE_IN = 8000,
+	SPEECH_LEVEL = 300,        /* ~-40 dBFS mean amplitude */
+	PREROLL_MS = 200,
+	HANGOVER_MS = 600,
+	UTT_MIN_MS = 150,          /* shorter bursts are clicks, not words */
+	UTT_MAX_MS = 15000,
+	RESYNC_MS = 1000,
+	PARTIAL_MS = 500,
+	BUF_MAX = UTT_MAX_MS * 16 + PREROLL_MS * 16,   /* 16 kHz samples */
+	PKT_SAMPLES_MAX = 480,     /* 60 ms at 8 kHz */
+};
+
+struct asr_stream {
+	char *call_id, *agent;
+	const char *leg, *role;
+	uint64_t t0;               /* tmr_jiffies at the start */
+	uint64_t pos;              /* 8 kHz samples since the start */
+	int16_t *buf;              /* 16 kHz, the utterance and pre-roll */
+	size_t n;
+	int16_t last;
+	bool speaking;
+	uint64_t utt_start;        /* ms offset of buf[0] */
+	uint64_t voiced_ms;
+	uint64_t last_voice;       /* ms offset of the last speech packet */
+	uint64_t next_partial;     /* ms offset */
+};
+
+
+static void destructor(void *arg)
+{
+	struct asr_stream *s = arg;
+
+	mem_deref(s->buf);
+	mem_deref(s->call_id);
+	mem_deref(s->agent);
+}
+
+
+int asr_stream_alloc(struct asr_stream **sp, const char *call_id,
+		     const char *agent, const char *leg, const char *role)
+{
+	struct asr_stream *s;
+	int err;
+
+	if (!sp || !call_id || !leg || !role)
+		return EINVAL;
+
+	s = mem_zalloc(sizeof(*s), destructor);
+	if (!s)
+		return ENOMEM;
+
+	s->leg = leg;
+	s->role = role;
+	s->t0 = tmr_jiffies();
+	s->buf = mem_alloc(BUF_MAX * sizeof(*s->buf), NULL);
+	err = s->buf ? 0 : ENOMEM;
+	err |= str_dup(&s->call_id, call_id);
+	if (agent)
+		err |= str_dup(&s->agent, agent);
+
+	if (err) {
+		mem_deref(s);
+		return ENOMEM;
+	}
+
+	*sp = s;
+	return 0;
+}
+
+
+int asr_stream_agent(struct asr_stream *s, const char *agent)
+{
+	if (!s)
+		return EINVAL;
+
+	s->agent = mem_deref(s->agent);
+	return agent ? str_dup(&s->agent, agent) : 0;
+}
+
+
+static void meta(const struct asr_stream *s, struct asr_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->call_id = s->call_id;
+	r->agent = s->agent;
+	r->leg = s->leg;
+	r->role = s->role;
+	r->text = "";
+}
+
+
+static void submit(struct asr_stream *s)
+{
+	struct asr_result r;
+	int16_t *pcm;
+
+	s->speaking = false;
+
+	if (s->voiced_ms < UTT_MIN_MS) {
+		s->n = 0;
+		return;
+	}
+
+	meta(s, &r);
+	r.start_ms = s->utt_start;
+	r.end_ms = s->utt_start + s->n / 16;
+
+	/* the queue takes a copy sized to the utterance; buf stays for the
+	 * next one */
+	pcm = mem_alloc(s->n * sizeof(*pcm), NULL);
+	if (pcm) {
+		memcpy(pcm, s->buf, s->n * sizeof(*pcm));
+		if (!asr_pool_submit(&r, pcm, s->n)) {
+			r.gap = true;
+			asr_pool_emit(&r);
+		}
+	}
+
+	s->n = 0;
+}
+
+
+static void partial(struct asr_stream *s, uint64_t now)
+{
+	struct asr_result r;
+	int16_t *pcm;
+
+	s->next_partial = now + PARTIAL_MS;
+
+	meta(s, &r);
+	r.partial = true;
+	r.start_ms = s->utt_start;
+	r.end_ms = s->utt_start + s->n / 16;
+
+	pcm = mem_alloc(s->n * sizeof(*pcm), NULL);
+	if (pcm) {
+		memcpy(pcm, s->buf, s->n * sizeof(*pcm));
+		(void)asr_pool_submit(&r, pcm, s->n);
+	}
+}
+
+
+void asr_stream_flush(struct asr_stream *s)
+{
+	if (s && s->speaking)
+		submit(s);
+}
+
+
+void asr_stream_rtp(struct asr_stream *s, const uint8_t *pkt, size_t len)
+{
+	int16_t pcm8[PKT_SAMPLES_MAX];
+	size_t hdr, n;
+	uint8_t pt;
+	uint64_t now;
+	bool voiced;
+
+	if (!s || len < 12 || (pkt[0] >> 6) != 2)
+		return;
+
+	pt = pkt[1] & 0x7f;
+	if (pt != 0 && pt != 8)
+		return;   /* telephone-event, comfort noise, ... */
+
+	hdr = 12 + 4u * (pkt[0] & 0x0f);
+	if (pkt[0] & 0x10) {
+		if (len < hdr + 4)
+			return;
+		hdr += 4 + 4u * ((size_t)(pkt[hdr + 2] << 8 | pkt[hdr + 3]));
+	}
+	if (len <= hdr)
+		return;
+	if (pkt[0] & 0x20) {
+		/* padding: its last byte counts it */
+		if (pkt[len - 1] >= len - hdr)
+			return;
+		len -= pkt[len - 1];
+	}
+
+	n = len - hdr;
+	if (n > PKT_SAMPLES_MAX)
+		n = PKT_SAMPLES_MAX;
+
+	for (size_t i = 0; i < n; i++)
+		pcm8[i] = pt ? asr_alaw(pkt[hdr + i]) : asr_ulaw(pkt[hdr + i]);
+
+	now = tmr_jiffies() - s->t0;
+	if (now > s->pos / 8 + RESYNC_MS)
+		s->pos = now * 8;
+	now = s->pos / 8;
+	s->pos += n;
+	voiced = asr_level(pcm8, n) >= SPEECH_LEVEL;
+
+	if (!s->speaking) {
+		/* keep only the pre-roll while nobody speaks */
+		const size_t keep = PREROLL_MS * 16;
+
+		if (s->n + 2 * n > keep) {
+			size_t drop = s->n + 2 * n - keep;
+
+			if (drop > s->n)
+				drop = s->n;
+			memmove(s->buf, s->buf + drop,
+				(s->n - drop) * sizeof(*s->buf));
+			s->n -= drop;
+		}
+
+		if (voiced) {
+			s->speaking = true;
+			s->voiced_ms = 0;
+			s->next_partial = now + PARTIAL_MS;
+			s->utt_start = now > s->n / 16 ? now - s->n / 16 : 0;
+		}
+	}
+
+	if (s->n + 2 * n <= BUF_MAX) {
+		asr_upsample(s->buf + s->n, pcm8, n, &s->last);
+		s->n += 2 * n;
+	}
+
+	if (!s->speaking)
+		return;
+
+	if (voiced) {
+		s->voiced_ms += n / 8;
+		s->last_voice = now;
+	}
+
+	if (now - s->last_voice >= HANGOVER_MS ||
+	    s->n / 16 >= UTT_MAX_MS)
+		submit(s);
+	else if (now >= s->next_partial && s->voiced_ms >= UTT_MIN_MS)
+		partial(s, now);
+}

@@ -1,0 +1,288 @@
+"""Live transcription end to end: espeak-ng speech streamed into a real
+call from both sides (SIPp's rtp_stream), pocketsphinx workers in
+switchboard, transcript.final events on the stream, the finals stored and
+served by GET /api/v1/calls/{id}/transcript.
+
+PocketSphinx on 8 kHz telephone audio is poor (docs/NOTES.md, ASR), so
+the sentences are ones it was measured to get right on this very audio,
+and the checks look for a few key words per utterance, in order."""
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+import sbtest  # noqa: E402
+from sbtest import (ADMIN_TOKEN, SippAgent, Switchboard, check,  # noqa
+                    free_media_port, free_port, sipp)
+from wsclient import WsClient  # noqa: E402
+
+NUMBER = "+15550100"
+PRIVATE = "+15550200"
+
+PROVISION = {
+    "agents": [
+        {"id": "alice", "password": "alice-web-1",
+         "sip": {"username": "alice", "password": "alice-sip"},
+         "skills": {"billing": 5}},
+        {"id": "bob", "password": "bob-web-12",
+         "sip": {"username": "bob", "password": "bob-sip"},
+         "skills": {"billing": 5}},
+    ],
+    "queues": [{"id": "billing", "name": "Billing",
+                "skills": {"billing": 3}, "push_timeout_s": 3,
+                "max_wait_s": 20},
+               {"id": "private", "name": "Private",
+                "skills": {"billing": 3}, "push_timeout_s": 3,
+                "max_wait_s": 20, "transcription": {"backend": "off"}}],
+    "trunks": [{"id": "carrier", "allow": ["127.0.0.1/32"]}],
+    "routes": [{"number": NUMBER, "queue": "billing"},
+               {"number": PRIVATE, "queue": "private"}],
+}
+
+ASR = ["--asr-backend", "pocketsphinx", "--asr-workers", "2"]
+
+# (voice, sentences, key words that must appear, in order)
+CUSTOMER = ("en-us+m3", ["hello how are you today",
+                         "can you help me please"],
+            ["how", "are", "you", "can", "you", "help"])
+AGENT = ("en-us", ["good morning", "where do you live"],
+         ["morning", "where", "do", "you", "live"])
+
+
+def speech_wav(path, voice, sentences):
+    """8 kHz u-law WAV: 1 s silence (SIPp's rtp_stream begins with a
+    click, which must stay an utterance too short to count), then each
+    sentence followed by 1.2 s of silence (longer than the VAD's
+    hang-over: one utterance each)."""
+    padded = []
+    for i, s in enumerate(sentences):
+        p = "%s.%d.wav" % (path, i)
+        subprocess.run(["espeak-ng", "-v", voice, "-s", "140", "-w", p, s],
+                       check=True)
+        subprocess.run(["sox", p, p + ".pad.wav", "pad", "0", "1.2"],
+                       check=True)
+        padded.append(p + ".pad.wav")
+    subprocess.run(["sox"] + padded + [path, "rate", "8000", "channels",
+                    "1", "pad", "1.0", "0"], check=True)
+    # sox writes the encoding the output options name: u-law
+    subprocess.run(["sox", path, "-e", "u-law", path + ".ul.wav"],
+                   check=True)
+    os.replace(path + ".ul.wav", path)
+    return path
+
+
+def with_wav(scenario, wav):
+    """A copy of tests/scenarios/<scenario> that streams wav: SIPp does
+    not expand -key values inside <exec rtp_stream>."""
+    with open(os.path.join(sbtest.SCENARIOS, scenario)) as f:
+        text = f.read().replace("[wav]", wav)
+    path = os.path.join(os.path.dirname(wav), scenario)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def register(sb, user, contact_port):
+    cp = sipp(sb.sip_port, "register.xml", "-p", free_port(), "-m", 1,
+              keys={"user": user, "password": user + "-sip",
+                    "contact_port": contact_port})
+    check(cp.returncode == 0, "register", user, cp.stdout[-2000:])
+
+
+def words_in_order(text, keys):
+    words = text.split()
+    i = 0
+    for w in words:
+        if i < len(keys) and w == keys[i]:
+            i += 1
+    return i == len(keys)
+
+
+def finals(msgs, call_id, role, kind="transcript.final"):
+    return [m["data"] for m in msgs if m["type"] == kind and
+            m["data"]["call"] == call_id and m["data"]["role"] == role]
+
+
+def test_both_legs_transcribed_stored_and_served():
+    tmp = tempfile.mkdtemp(prefix="sbtest-asr-")
+    cwav = speech_wav(os.path.join(tmp, "customer.wav"), *CUSTOMER[:2])
+    awav = speech_wav(os.path.join(tmp, "agent.wav"), *AGENT[:2])
+    with Switchboard(PROVISION, args=ASR) as sb, \
+            SippAgent(with_wav("agent_speaks.xml", awav), calls=1,
+                      rtp_echo=False) as phone:
+        ws = WsClient(sb.http_port, "/api/v1/events", token=ADMIN_TOKEN)
+        check(ws.recv_json()["type"] == "hello")
+        register(sb, "alice", phone.port)
+        cp = sipp(sb.sip_port, with_wav("caller_speaks.xml", cwav),
+                  "-p", free_port(), "-mp", free_media_port(), "-m", 1,
+                  keys={"dest": NUMBER, "talk_ms": 7000})
+        check(cp.returncode == 0, cp.stdout[-3000:])
+        check(phone.wait(10) == 0, phone.output())
+
+        msgs = ws.recv_until(lambda m: m["type"] == "call.answered",
+                             timeout=10)
+        call_id = msgs[-1]["data"]["call"]
+
+        # the last utterances go to the workers at the hang-up
+        def have_all(m):
+            msgs.append(m)
+            return (len(finals(msgs, call_id, "customer")) >= 2 and
+                    len(finals(msgs, call_id, "agent")) >= 2)
+        try:
+            ws.recv_until(have_all, timeout=20)
+        except (AssertionError, OSError):
+            pass
+        ws.close()
+
+        got = {}
+        for role, (voice, sentences, keys) in (("customer", CUSTOMER),
+                                               ("agent", AGENT)):
+            fs = finals(msgs, call_id, role)
+            text = " ".join(f["text"] for f in fs)
+            got[role] = text
+            check(fs, "no finals for", role, msgs)
+            check(words_in_order(text, keys), role, repr(text), keys)
+            leg = "a" if role == "customer" else "b"
+            prev_end = 0
+            for f in fs:
+                check(f["leg"] == leg and f["agent"] == "alice" and
+                      not f["gap"], f)
+                check(0 <= f["start_s"] < f["end_s"] < 8, f)
+                check(f["start_s"] >= prev_end - 0.05, "overlap", fs)
+                check(0 <= f["confidence"] <= 1, f)
+                prev_end = f["end_s"]
+            # the first word starts about when the WAV's speech does
+            check(0.6 < fs[0]["start_s"] < 1.5, fs[0])
+            # partials while the sentences were spoken (every 500 ms
+            # while the workers are idle, as here), each of an
+            # utterance that then ended in a final
+            ps = finals(msgs, call_id, role, "transcript.partial")
+            check(len(ps) >= 2, "partials", role, ps)
+            starts = {f["start_s"] for f in fs}
+            for p in ps:
+                check(p["start_s"] in starts and p["leg"] == leg and
+                      p["end_s"] > p["start_s"], p, fs)
+
+        st, tr = sb.api("GET", "/api/v1/calls/%s/transcript" % call_id)
+        check(st == 200 and tr["call"] == call_id, st, tr)
+        segs = tr["segments"]
+        check(segs == sorted(segs, key=lambda s: s["start_s"]), segs)
+        for role in ("customer", "agent"):
+            text = " ".join(s["text"] for s in segs if s["role"] == role)
+            check(text == got[role], role, text, got[role])
+
+        st, txt = sb.api("GET", "/api/v1/calls/%s/transcript?format=txt" %
+                         call_id)
+        check(st == 200 and "customer: " in txt and "agent: " in txt,
+              st, txt)
+
+        # an agent reads only its own calls' transcripts
+        tok = sb.api("POST", "/api/v1/login", {"id": "bob",
+                     "password": "bob-web-12"}, token=None)[1]["token"]
+        st, _ = sb.api("GET", "/api/v1/calls/%s/transcript" % call_id,
+                       token=tok)
+        check(st == 403, st)
+        tok = sb.api("POST", "/api/v1/login", {"id": "alice",
+                     "password": "alice-web-1"}, token=None)[1]["token"]
+        st, body = sb.api("GET", "/api/v1/calls/%s/transcript" % call_id,
+                          token=tok)
+        check(st == 200 and body["segments"] == segs, st, body)
+        st, _ = sb.api("GET", "/api/v1/calls/nosuchcall/transcript")
+        check(st == 404, st)
+
+
+def test_overload_drops_speech_marks_gaps_and_keeps_media():
+    """Four legs talking at once, one worker, a one-second queue: some
+    utterances cannot wait and become gaps; the relay forwards every
+    packet all the same."""
+    tmp = tempfile.mkdtemp(prefix="sbtest-asr-")
+    cwav = speech_wav(os.path.join(tmp, "customer.wav"), *CUSTOMER[:2])
+    awav = speech_wav(os.path.join(tmp, "agent.wav"), *AGENT[:2])
+    packets = (os.path.getsize(cwav) - 44) // 160
+    args = ["--asr-backend", "pocketsphinx", "--asr-workers", "1",
+            "--asr-queue-s", "1"]
+    with Switchboard(PROVISION, args=args) as sb, \
+            SippAgent(with_wav("agent_speaks.xml", awav), calls=2,
+                      rtp_echo=False) as phone:
+        ws = WsClient(sb.http_port, "/api/v1/events", token=ADMIN_TOKEN)
+        check(ws.recv_json()["type"] == "hello")
+        register(sb, "alice", phone.port)
+        register(sb, "bob", phone.port)
+        callers = [sipp(sb.sip_port, with_wav("caller_speaks.xml", cwav),
+                        "-p", free_port(), "-mp", free_media_port(),
+                        "-m", 1, keys={"dest": NUMBER, "talk_ms": 7000},
+                        background=True) for _ in range(2)]
+        for c in callers:
+            out = c.communicate(timeout=40)[0]
+            check(c.returncode == 0, out[-3000:])
+        check(phone.wait(10) == 0, phone.output())
+
+        # the worker's backlog drains within a few seconds
+        msgs = ws.recv_quiet(wait=2.5)
+        ws.close()
+        fin = [m["data"] for m in msgs if m["type"] == "transcript.final"]
+        gaps = [f for f in fin if f["gap"]]
+        check(gaps, "no gap", fin)
+        check(all(f["text"] == "" and f["end_s"] > f["start_s"]
+                  for f in gaps), gaps)
+        check(any(f["text"] for f in fin), "nothing transcribed", fin)
+
+        recs = sb.wait_for(lambda: [c for c in sb.calls() if c["ended"]]
+                           if len([c for c in sb.calls()
+                                   if c["ended"]]) == 2 else None,
+                           what="two call records")
+        for rec in recs:
+            caller = rec["legs"][0]
+            agent = [l for l in rec["legs"] if l["role"] == "agent"][0]
+            # every packet the caller sent before its BYE (at 7 s) came
+            # in, and went on to the agent
+            check(caller["rtp_in"] >= min(packets, 7000 // 20) - 10 and
+                  agent["rtp_out"] >= caller["rtp_in"] - 1, packets, rec)
+            st, tr = sb.api("GET", "/api/v1/calls/%s/transcript" %
+                            rec["id"])
+            check(st == 200, st, tr)
+        stored = []
+        for rec in recs:
+            stored += sb.api("GET", "/api/v1/calls/%s/transcript" %
+                             rec["id"])[1]["segments"]
+        check(len([g for g in stored if g["gap"]]) == len(gaps), stored)
+        st, txt = sb.api("GET", "/api/v1/calls/%s/transcript?format=txt" %
+                         gaps[0]["call"])
+        check("[audio dropped]" in txt, txt)
+
+
+def test_a_queue_can_turn_transcription_off():
+    tmp = tempfile.mkdtemp(prefix="sbtest-asr-")
+    cwav = speech_wav(os.path.join(tmp, "customer.wav"), *CUSTOMER[:2])
+    with Switchboard(PROVISION, args=ASR) as sb, \
+            SippAgent("agent.xml", calls=1) as phone:
+        st, q = sb.api("GET", "/api/v1/queues/private")
+        check(st == 200 and q["transcription"] == {"backend": "off"}, q)
+        st, q = sb.api("GET", "/api/v1/queues/billing")
+        check(st == 200 and "transcription" not in q, q)
+        st, e = sb.api("PATCH", "/api/v1/queues/billing",
+                       {"transcription": {"backend": "cloud"}})
+        check(st == 400 and e["error"]["field"] ==
+              "transcription.backend", st, e)
+
+        ws = WsClient(sb.http_port, "/api/v1/events", token=ADMIN_TOKEN)
+        check(ws.recv_json()["type"] == "hello")
+        register(sb, "alice", phone.port)
+        cp = sipp(sb.sip_port, with_wav("caller_speaks.xml", cwav),
+                  "-p", free_port(), "-mp", free_media_port(), "-m", 1,
+                  keys={"dest": PRIVATE, "talk_ms": 4000})
+        check(cp.returncode == 0, cp.stdout[-3000:])
+        msgs = ws.recv_quiet(wait=2)
+        ws.close()
+        ended = [m for m in msgs if m["type"] == "call.ended"]
+        check(ended, msgs)
+        check(not [m for m in msgs if m["type"].startswith("transcript.")],
+              msgs)
+        st, tr = sb.api("GET", "/api/v1/calls/%s/transcript" %
+                        ended[0]["data"]["call"])
+        check(st == 200 and tr["segments"] == [], st, tr)
+
+
+if __name__ == "__main__":
+    sys.exit(sbtest.run(globals(), "sip/transcribe"))

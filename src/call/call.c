@@ -184,7 +184,7 @@ void call_answered(struct call *call, struct offer *o,
 	int err;
 
 	if (again) {
-		err = call_media_agent_reanswered(call, ev->sdp);
+		err = call_media_answered(call, MEDIA_B, ev->sdp);
 	}
 	else {
 		err = call_media_agent_answered(call, ev->sdp, &answer);
@@ -266,20 +266,8 @@ static void caller_leg_handler(struct sipd_leg *leg,
 		call_end(call, "error", "system", 0);
 		break;
 
-	case SIPD_LEG_OFFER:
-		call_media_offer(call, MEDIA_A, ev);
-		break;
-
-	case SIPD_LEG_ACK_ANSWER:
-		call_media_ack_answer(call, MEDIA_A, ev);
-		break;
-
-	case SIPD_LEG_REOFFER_ANSWERED:
-	case SIPD_LEG_REOFFER_FAILED:
-		call_media_reoffer_answered(call, MEDIA_A, ev);
-		break;
-
-	default:
+	default:    /* offers, answers: the media of side A */
+		call_media_leg_event(call, MEDIA_A, ev);
 		break;
 	}
 }

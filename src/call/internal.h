@@ -190,23 +190,19 @@ void call_desktop_close(void);
 /* media.c */
 int  call_media_offer_agent(struct call *call, struct mbuf **sdp);
 /* outbound.c: our own offer to the agent (no caller offered anything),
- * the agent's answer to it, then our offer to the customer with what
- * the agent accepted, and the customer's answer */
+ * then our offer to the customer with what the agent accepted; their
+ * answers go to call_media_answered */
 int  call_media_dial_agent(struct call *call, struct mbuf **sdp);
-int  call_media_dial_agent_answered(struct call *call,
-				    const struct mbuf *sdp);
 int  call_media_dial_customer(struct call *call, struct mbuf **sdp);
-int  call_media_dial_customer_answered(struct call *call,
-				       const struct mbuf *sdp);
 int  call_media_agent_answered(struct call *call, const struct mbuf *sdp,
 			       struct mbuf **answer_a);
-int  call_media_agent_reanswered(struct call *call, const struct mbuf *sdp);
-void call_media_offer(struct call *call, enum media_side side,
-		      const struct sipd_leg_ev *ev);
-void call_media_ack_answer(struct call *call, enum media_side side,
-			   const struct sipd_leg_ev *ev);
-void call_media_reoffer_answered(struct call *call, enum media_side side,
-				 const struct sipd_leg_ev *ev);
+/* the answer to our offer on side (after a transfer, click-to-dial) */
+int  call_media_answered(struct call *call, enum media_side side,
+			 const struct mbuf *sdp);
+/* a leg's offer, ACK with answer, or answer to our re-INVITE, for the
+ * media of side; other events are ignored */
+void call_media_leg_event(struct call *call, enum media_side side,
+			  const struct sipd_leg_ev *ev);
 int  call_media_direction(struct call *call, enum media_side side,
 			  enum media_dir dir);
 

@@ -90,9 +90,11 @@ int call_media_agent_answered(struct call *call, const struct mbuf *sdp,
 }
 
 
-/* After a transfer: the next agent's answer. The caller keeps what it
- * agreed to; only side B changes. */
-int call_media_agent_reanswered(struct call *call, const struct mbuf *sdp)
+/* The answer to the offer we made on side (the next agent's after a
+ * transfer, the agent's and the customer's of a click-to-dial): keep
+ * what both accept; the other side keeps what it agreed to. */
+int call_media_answered(struct call *call, enum media_side side,
+			const struct mbuf *sdp)
 {
 	struct media_sdp ans;
 	int err;
@@ -104,13 +106,12 @@ int call_media_agent_reanswered(struct call *call, const struct mbuf *sdp)
 	if (err)
 		return err;
 
-	media_sdp_intersect(&call->local[MEDIA_B], &call->local[MEDIA_B],
-			    &ans);
-	if (!has_audio_codec(&call->local[MEDIA_B]))
+	media_sdp_intersect(&call->local[side], &call->local[side], &ans);
+	if (!has_audio_codec(&call->local[side]))
 		return ENOTSUP;
 
-	call->local[MEDIA_B].dir = media_dir_reverse(ans.dir);
-	media_relay_set_remote(call->relay, MEDIA_B, &ans.addr);
+	call->local[side].dir = media_dir_reverse(ans.dir);
+	media_relay_set_remote(call->relay, side, &ans.addr);
 	return 0;
 }
 
@@ -136,30 +137,6 @@ int call_media_dial_agent(struct call *call, struct mbuf **sdp)
 }
 
 
-int call_media_dial_agent_answered(struct call *call,
-				   const struct mbuf *sdp)
-{
-	struct media_sdp ans;
-	int err;
-
-	if (!sdp)
-		return EPROTO;
-
-	err = media_sdp_parse(&ans, sdp);
-	if (err)
-		return err;
-
-	media_sdp_intersect(&call->local[MEDIA_B], &call->local[MEDIA_B],
-			    &ans);
-	if (!has_audio_codec(&call->local[MEDIA_B]))
-		return ENOTSUP;
-
-	call->local[MEDIA_B].dir = media_dir_reverse(ans.dir);
-	media_relay_set_remote(call->relay, MEDIA_B, &ans.addr);
-	return 0;
-}
-
-
 int call_media_dial_customer(struct call *call, struct mbuf **sdp)
 {
 	call->local[MEDIA_A] = call->local[MEDIA_B];
@@ -167,30 +144,6 @@ int call_media_dial_customer(struct call *call, struct mbuf **sdp)
 	call->version[MEDIA_A] = 0;
 
 	return encode(call, MEDIA_A, sdp);
-}
-
-
-int call_media_dial_customer_answered(struct call *call,
-				      const struct mbuf *sdp)
-{
-	struct media_sdp ans;
-	int err;
-
-	if (!sdp)
-		return EPROTO;
-
-	err = media_sdp_parse(&ans, sdp);
-	if (err)
-		return err;
-
-	media_sdp_intersect(&call->local[MEDIA_A], &call->local[MEDIA_A],
-			    &ans);
-	if (!has_audio_codec(&call->local[MEDIA_A]))
-		return ENOTSUP;
-
-	call->local[MEDIA_A].dir = media_dir_reverse(ans.dir);
-	media_relay_set_remote(call->relay, MEDIA_A, &ans.addr);
-	return 0;
 }
 
 
@@ -240,7 +193,7 @@ int call_media_direction(struct call *call, enum media_side side,
 }
 
 
-void call_media_offer(struct call *call, enum media_side side,
+static void leg_offer(struct call *call, enum media_side side,
 		      const struct sipd_leg_ev *ev)
 {
 	struct sipd_leg *leg = side_leg(call, side);
@@ -296,8 +249,8 @@ void call_media_offer(struct call *call, enum media_side side,
 }
 
 
-void call_media_ack_answer(struct call *call, enum media_side side,
-			   const struct sipd_leg_ev *ev)
+static void ack_answer(struct call *call, enum media_side side,
+		       const struct sipd_leg_ev *ev)
 {
 	struct media_sdp ans;
 
@@ -309,8 +262,8 @@ void call_media_ack_answer(struct call *call, enum media_side side,
 }
 
 
-void call_media_reoffer_answered(struct call *call, enum media_side side,
-				 const struct sipd_leg_ev *ev)
+static void reoffer_answered(struct call *call, enum media_side side,
+			     const struct sipd_leg_ev *ev)
 {
 	struct media_sdp ans;
 
@@ -332,4 +285,29 @@ void call_media_reoffer_answered(struct call *call, enum media_side side,
 
 	if (call->reoffer_again[side])
 		reoffer(call, side);
+}
+
+
+/* What any leg's media events do, whichever leg it is. */
+void call_media_leg_event(struct call *call, enum media_side side,
+			  const struct sipd_leg_ev *ev)
+{
+	switch (ev->type) {
+
+	case SIPD_LEG_OFFER:
+		leg_offer(call, side, ev);
+		break;
+
+	case SIPD_LEG_ACK_ANSWER:
+		ack_answer(call, side, ev);
+		break;
+
+	case SIPD_LEG_REOFFER_ANSWERED:
+	case SIPD_LEG_REOFFER_FAILED:
+		reoffer_answered(call, side, ev);
+		break;
+
+	default:
+		break;
+	}
 }

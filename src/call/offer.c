@@ -256,20 +256,8 @@ static void leg_handler(struct sipd_leg *leg, const struct sipd_leg_ev *ev,
 			call_end(call, "error", "system", 0);
 		break;
 
-	case SIPD_LEG_OFFER:
-		call_media_offer(call, MEDIA_B, ev);
-		break;
-
-	case SIPD_LEG_ACK_ANSWER:
-		call_media_ack_answer(call, MEDIA_B, ev);
-		break;
-
-	case SIPD_LEG_REOFFER_ANSWERED:
-	case SIPD_LEG_REOFFER_FAILED:
-		call_media_reoffer_answered(call, MEDIA_B, ev);
-		break;
-
-	default:
+	default:    /* offers, answers: the media of side B */
+		call_media_leg_event(call, MEDIA_B, ev);
 		break;
 	}
 }

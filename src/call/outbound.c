@@ -160,7 +160,7 @@ static void customer_handler(struct sipd_leg *leg, const struct sipd_leg_ev *ev,
 		wtimer_cancel(&call->wait_tmr);
 		call->caller_code = ev->scode;
 		call->caller->final_code = ev->scode;
-		err = call_media_dial_customer_answered(call, ev->sdp);
+		err = call_media_answered(call, MEDIA_A, ev->sdp);
 		if (err) {
 			log_info("call %s: the customer's answer is unusable "
 				 "(%m)", call->id, err);
@@ -193,20 +193,8 @@ static void customer_handler(struct sipd_leg *leg, const struct sipd_leg_ev *ev,
 		call_end(call, "error", "system", 0);
 		break;
 
-	case SIPD_LEG_OFFER:
-		call_media_offer(call, MEDIA_A, ev);
-		break;
-
-	case SIPD_LEG_ACK_ANSWER:
-		call_media_ack_answer(call, MEDIA_A, ev);
-		break;
-
-	case SIPD_LEG_REOFFER_ANSWERED:
-	case SIPD_LEG_REOFFER_FAILED:
-		call_media_reoffer_answered(call, MEDIA_A, ev);
-		break;
-
-	default:
+	default:    /* offers, answers: the media of side A */
+		call_media_leg_event(call, MEDIA_A, ev);
 		break;
 	}
 }
@@ -225,7 +213,7 @@ void call_outbound_agent_answered(struct call *call, struct offer *o,
 	o->rec->final_code = ev->scode;
 	o->rec->answered = call_wallclock();
 
-	err = call_media_dial_agent_answered(call, ev->sdp);
+	err = call_media_answered(call, MEDIA_B, ev->sdp);
 	if (!err)
 		err = call_media_dial_customer(call, &sdp);
 	if (err) {
@@ -395,7 +383,7 @@ static void external_handler(struct sipd_leg *leg,
 
 		wtimer_cancel(&call->wait_tmr);
 		call->xrec->final_code = ev->scode;
-		err = call_media_agent_reanswered(call, ev->sdp);
+		err = call_media_answered(call, MEDIA_B, ev->sdp);
 		if (err) {
 			log_info("call %s: the number's answer is unusable "
 				 "(%m)", call->id, err);
@@ -426,20 +414,8 @@ static void external_handler(struct sipd_leg *leg,
 		call_end(call, "error", "system", 0);
 		break;
 
-	case SIPD_LEG_OFFER:
-		call_media_offer(call, MEDIA_B, ev);
-		break;
-
-	case SIPD_LEG_ACK_ANSWER:
-		call_media_ack_answer(call, MEDIA_B, ev);
-		break;
-
-	case SIPD_LEG_REOFFER_ANSWERED:
-	case SIPD_LEG_REOFFER_FAILED:
-		call_media_reoffer_answered(call, MEDIA_B, ev);
-		break;
-
-	default:
+	default:    /* offers, answers: the media of side B */
+		call_media_leg_event(call, MEDIA_B, ev);
 		break;
 	}
 }

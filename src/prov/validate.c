@@ -237,24 +237,42 @@ int prov_get_u32(uint32_t *v, const struct odict *o, const char *key,
 }
 
 
-int prov_get_obj(const struct odict **v, const struct odict *o,
-		 const char *key, const char *path, bool required,
-		 struct prov_error *err)
+/* The entry at key when it has the type (*ep NULL when absent and not
+ * required); else the error, saying what it must be. */
+static int get_typed(const struct odict_entry **ep, const struct odict *o,
+		     const char *key, const char *path, bool required,
+		     enum odict_type type, const char *what,
+		     struct prov_error *err)
 {
 	const struct odict_entry *e = get(o, key);
 	char field[PROV_PATH_MAX];
 
+	*ep = NULL;
 	if (!e)
 		return required ? missing(path, key, err) : 0;
 
-	if (e->type != ODICT_OBJECT) {
+	if (e->type != type) {
 		prov_path(field, sizeof(field), path, key);
 		return prov_err(err, 400, "invalid_field", field,
-				"must be an object");
+				"must be %s", what);
 	}
 
-	*v = e->u.odict;
+	*ep = e;
 	return 0;
+}
+
+
+int prov_get_obj(const struct odict **v, const struct odict *o,
+		 const char *key, const char *path, bool required,
+		 struct prov_error *err)
+{
+	const struct odict_entry *e;
+	int r = get_typed(&e, o, key, path, required, ODICT_OBJECT,
+			  "an object", err);
+
+	if (e)
+		*v = e->u.odict;
+	return r;
 }
 
 
@@ -262,40 +280,26 @@ int prov_get_arr(const struct odict **v, const struct odict *o,
 		 const char *key, const char *path, bool required,
 		 struct prov_error *err)
 {
-	const struct odict_entry *e = get(o, key);
-	char field[PROV_PATH_MAX];
+	const struct odict_entry *e;
+	int r = get_typed(&e, o, key, path, required, ODICT_ARRAY,
+			  "an array", err);
 
-	if (!e)
-		return required ? missing(path, key, err) : 0;
-
-	if (e->type != ODICT_ARRAY) {
-		prov_path(field, sizeof(field), path, key);
-		return prov_err(err, 400, "invalid_field", field,
-				"must be an array");
-	}
-
-	*v = e->u.odict;
-	return 0;
+	if (e)
+		*v = e->u.odict;
+	return r;
 }
 
 
 int prov_get_bool(bool *v, const struct odict *o, const char *key,
 		  const char *path, bool required, struct prov_error *err)
 {
-	const struct odict_entry *e = get(o, key);
-	char field[PROV_PATH_MAX];
+	const struct odict_entry *e;
+	int r = get_typed(&e, o, key, path, required, ODICT_BOOL,
+			  "true or false", err);
 
-	if (!e)
-		return required ? missing(path, key, err) : 0;
-
-	if (e->type != ODICT_BOOL) {
-		prov_path(field, sizeof(field), path, key);
-		return prov_err(err, 400, "invalid_field", field,
-				"must be true or false");
-	}
-
-	*v = e->u.boolean;
-	return 0;
+	if (e)
+		*v = e->u.boolean;
+	return r;
 }
 
 

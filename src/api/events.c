@@ -418,9 +418,8 @@ int api_events_init(void)
 	evs.first = 1;
 	evs.last = 0;
 	evs.bytes = 0;
-	call_event_handler(on_call_event, NULL);
 
-	return 0;
+	return call_event_listen(on_call_event, &evs);
 }
 
 
@@ -428,7 +427,7 @@ void api_events_close(void)
 {
 	struct le *le;
 
-	call_event_handler(NULL, NULL);
+	call_event_unlisten(&evs);
 
 	/* clients still connected stay linked until their connections
 	 * go, but see no events */

@@ -24,11 +24,29 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A domain's phrases (a queue's transcription "vocabulary": product
+ * names, common requests). A mem object, never changed once made: a new
+ * list makes a new object with a new serial, so backends may cache what
+ * they build from it by serial. Shared by the streams of the queue's
+ * calls and the utterances in flight; safe to read from any thread. */
+struct asr_vocab {
+	char *id;                  /* who it is for, e.g. the queue id */
+	uint64_t serial;           /* unique per object in this process */
+	char **phrases;
+	size_t n;
+};
+
+int asr_vocab_alloc(struct asr_vocab **vp, const char *id,
+		    const char *const *phrases, size_t n);
+
 /* A recognizer. A decoder serves one utterance at a time, from one
  * thread at a time; open and close run on the worker's thread. */
 struct asr_backend {
 	const char *name;
 	int  (*open)(void **decp);
+	/* optional: bias the next utterances toward a domain's phrases;
+	 * NULL: back to the general model. Called before start. */
+	int  (*vocabulary)(void *dec, const struct asr_vocab *v);
 	int  (*start)(void *dec);
 	/* 16-bit PCM, 16 kHz mono; the pool feeds an utterance whole, in
 	 * one call */

@@ -102,7 +102,12 @@ int  call_offer_decline(const char *call_id, const char *agent,
  * copies what it keeps. One handler; NULL unsets it. */
 typedef void (call_event_h)(const char *type, const char *agent,
 			    const char *data, void *arg);
-void call_event_handler(call_event_h *h, void *arg);
+/* Listeners of every event, called in the order they were added: the
+ * API's event stream, and modules that act on calls without being part
+ * of them (CRM sync, next best action). h NULL removes the listener
+ * added with that arg. */
+int  call_event_listen(call_event_h *h, void *arg);
+void call_event_unlisten(void *arg);
 /* data as re_printf format and arguments producing the JSON object */
 void call_event(const char *type, const char *agent, const char *fmt, ...);
 

@@ -7,16 +7,35 @@
 #include <re.h>
 #include "call/call.h"
 
+enum { LISTENERS_MAX = 8 };
+
 static struct {
 	call_event_h *h;
 	void *arg;
-} ev;
+} ev[LISTENERS_MAX];
 
 
-void call_event_handler(call_event_h *h, void *arg)
+int call_event_listen(call_event_h *h, void *arg)
 {
-	ev.h = h;
-	ev.arg = arg;
+	for (size_t i = 0; i < LISTENERS_MAX; i++) {
+		if (ev[i].h)
+			continue;
+
+		ev[i].h = h;
+		ev[i].arg = arg;
+		return 0;
+	}
+
+	return ENOSPC;
+}
+
+
+void call_event_unlisten(void *arg)
+{
+	for (size_t i = 0; i < LISTENERS_MAX; i++) {
+		if (ev[i].h && ev[i].arg == arg)
+			ev[i].h = NULL;
+	}
 }
 
 
@@ -24,16 +43,22 @@ void call_event(const char *type, const char *agent, const char *fmt, ...)
 {
 	char *data = NULL;
 	va_list ap;
+	bool any = false;
 
-	if (!ev.h)
+	for (size_t i = 0; i < LISTENERS_MAX; i++)
+		any |= ev[i].h != NULL;
+	if (!any)
 		return;
 
 	va_start(ap, fmt);
 	(void)re_vsdprintf(&data, fmt, ap);
 	va_end(ap);
 
-	if (data)
-		ev.h(type, agent, data, ev.arg);
+	/* a listener may remove itself (or a later one) while called */
+	for (size_t i = 0; data && i < LISTENERS_MAX; i++) {
+		if (ev[i].h)
+			ev[i].h(type, agent, data, ev[i].arg);
+	}
 
 	mem_deref(data);
 }

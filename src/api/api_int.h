@@ -232,4 +232,7 @@ void api_call_dial(struct api_req *req);
 int  api_agent_runtime(struct re_printf *pf, enum prov_kind kind,
 		       const char *id, void *arg);
 
+/* the value of name in a query string ("?a=1&b=2"); false if absent */
+bool api_query_get(struct pl *val, const struct pl *prm, const char *name);
+
 #endif

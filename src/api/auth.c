@@ -6,6 +6,10 @@
  *   Cookie: sb_session=<t>      the pages' session (HttpOnly: scripts
  *                               cannot read it; SameSite=Strict: other
  *                               sites cannot make a browser send it)
+ *   ?access_token=<t>           WebSocket handshakes only (RFC 6750 2.3):
+ *                               a browser cannot set headers on one, and
+ *                               a page framed by another site (a CRM's
+ *                               softphone panel) gets no Strict cookie
  * A header that is present but wrong is not rescued by the cookie: a
  * client that sends a bad token should hear so.
  *
@@ -193,6 +197,20 @@ static bool bearer(struct pl *tok, const struct http_msg *msg)
 }
 
 
+/* A bearer token in the query of a WebSocket handshake. Only there: in
+ * any other URL it would end up in browser history and proxy logs. */
+static bool query_token(struct pl *tok, const struct http_msg *msg)
+{
+	const struct http_hdr *up = http_msg_hdr(msg, HTTP_HDR_UPGRADE);
+
+	if (!up || pl_strcasecmp(&up->val, "websocket") ||
+	    pl_strcmp(&msg->met, "GET"))
+		return false;
+
+	return api_query_get(tok, &msg->prm, "access_token");
+}
+
+
 /* The value of our cookie in the Cookie header(s), if any. */
 static bool cookie(struct pl *val, const struct http_msg *msg)
 {
@@ -262,7 +280,7 @@ bool api_auth_who(struct api *api, const struct http_msg *msg,
 
 	memset(who, 0, sizeof(*who));
 
-	if (!bearer(&v, msg) && !cookie(&v, msg))
+	if (!bearer(&v, msg) && !query_token(&v, msg) && !cookie(&v, msg))
 		return false;
 
 	/* the admin token's length is the admin's business: compare it

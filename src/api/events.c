@@ -262,38 +262,6 @@ static void client_destructor(void *arg)
 }
 
 
-/* The value of name in a query string ("?a=1&b=2"); false if absent. */
-static bool query_get(struct pl *val, const struct pl *prm, const char *name)
-{
-	const size_t nl = strlen(name);
-	struct pl q = *prm;
-
-	if (q.l && q.p[0] == '?') {
-		++q.p;
-		--q.l;
-	}
-
-	while (q.l) {
-		const char *amp = pl_strchr(&q, '&');
-		struct pl part = {q.p, amp ? (size_t)(amp - q.p) : q.l};
-
-		if (part.l > nl && part.p[nl] == '=' &&
-		    !memcmp(part.p, name, nl)) {
-			val->p = part.p + nl + 1;
-			val->l = part.l - nl - 1;
-			return true;
-		}
-
-		if (!amp)
-			break;
-		q.l -= part.l + 1;
-		q.p = amp + 1;
-	}
-
-	return false;
-}
-
-
 static bool parse_u64(uint64_t *v, const struct pl *pl)
 {
 	*v = 0;
@@ -320,8 +288,8 @@ void api_events_ws(struct api_req *req)
 	struct client *c;
 	char *msg = NULL;
 
-	has_since = query_get(&since_pl, &req->msg->prm, "since");
-	has_stream = query_get(&stream_pl, &req->msg->prm, "stream");
+	has_since = api_query_get(&since_pl, &req->msg->prm, "since");
+	has_stream = api_query_get(&stream_pl, &req->msg->prm, "stream");
 	if (has_since && !parse_u64(&since, &since_pl)) {
 		api_reply_error(req, 400, "invalid_parameter", "since", "since "
 				"must be the seq of the last event seen");

@@ -199,3 +199,35 @@ int api_pct_decode(char **out, const struct pl *in)
 	mem_deref(s);
 	return EINVAL;
 }
+
+
+/* The value of name in a query string ("?a=1&b=2"); false if absent. */
+bool api_query_get(struct pl *val, const struct pl *prm, const char *name)
+{
+	const size_t nl = strlen(name);
+	struct pl q = *prm;
+
+	if (q.l && q.p[0] == '?') {
+		++q.p;
+		--q.l;
+	}
+
+	while (q.l) {
+		const char *amp = pl_strchr(&q, '&');
+		struct pl part = {q.p, amp ? (size_t)(amp - q.p) : q.l};
+
+		if (part.l > nl && part.p[nl] == '=' &&
+		    !memcmp(part.p, name, nl)) {
+			val->p = part.p + nl + 1;
+			val->l = part.l - nl - 1;
+			return true;
+		}
+
+		if (!amp)
+			break;
+		q.l -= part.l + 1;
+		q.p = amp + 1;
+	}
+
+	return false;
+}

@@ -136,6 +136,19 @@ def test_handshake_refusals():
         ws = WsClient(sb.http_port, EVENTS, token=ADMIN_TOKEN, headers={
             "Origin": "http://127.0.0.1:%d" % sb.http_port})
         ws.close()
+        # a page that can send neither header nor cookie (framed by a
+        # CRM) names its token in the handshake's query (RFC 6750 2.3)
+        ws = WsClient(sb.http_port, EVENTS + "?since=0&access_token=" +
+                      ADMIN_TOKEN)
+        check(ws.recv_json()["data"]["role"] == "admin")
+        ws.close()
+        e = refused(path=EVENTS + "?access_token=wrong")
+        check(e.status == 401, e.status, e.body)
+        # ... and nowhere else: a token in any other URL would end up in
+        # history and logs
+        st, body = sb.api("GET", "/api/v1/queues?access_token=" +
+                          ADMIN_TOKEN, token=None)
+        check(st == 401, st, body)
         # a plain GET (no Upgrade) is a 400 with the usual JSON error
         st, body = sb.api("GET", EVENTS)
         check(st == 400 and body["error"]["code"] == "bad_request",

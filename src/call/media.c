@@ -63,6 +63,21 @@ int call_media_offer_agent(struct call *call, struct mbuf **sdp)
 }
 
 
+/* Side's peer answered our offer with ans: what we send there, and
+ * where. */
+static int take_answer(struct call *call, enum media_side side,
+		       const struct media_sdp *ans)
+{
+	media_sdp_intersect(&call->local[side], &call->local[side], ans);
+	if (!has_audio_codec(&call->local[side]))
+		return ENOTSUP;
+
+	call->local[side].dir = media_dir_reverse(ans->dir);
+	media_relay_set_remote(call->relay, side, &ans->addr);
+	return 0;
+}
+
+
 int call_media_agent_answered(struct call *call, const struct mbuf *sdp,
 			      struct mbuf **answer_a)
 {
@@ -76,23 +91,21 @@ int call_media_agent_answered(struct call *call, const struct mbuf *sdp,
 	if (err)
 		return err;
 
+	/* the caller gets what both the caller offered and the agent took */
 	media_sdp_intersect(&call->local[MEDIA_A], &call->offer_a, &ans);
 	if (!has_audio_codec(&call->local[MEDIA_A]))
 		return ENOTSUP;
 
-	media_sdp_intersect(&call->local[MEDIA_B], &call->local[MEDIA_B],
-			    &ans);
-	call->local[MEDIA_B].dir = media_dir_reverse(ans.dir);
-	media_relay_set_remote(call->relay, MEDIA_B, &ans.addr);
+	err = take_answer(call, MEDIA_B, &ans);
+	if (err)
+		return err;
+
 	media_relay_set_remote(call->relay, MEDIA_A, &call->offer_a.addr);
 
 	return encode(call, MEDIA_A, answer_a);
 }
 
 
-/* The answer to the offer we made on side (the next agent's after a
- * transfer, the agent's and the customer's of a click-to-dial): keep
- * what both accept; the other side keeps what it agreed to. */
 int call_media_answered(struct call *call, enum media_side side,
 			const struct mbuf *sdp)
 {
@@ -106,13 +119,7 @@ int call_media_answered(struct call *call, enum media_side side,
 	if (err)
 		return err;
 
-	media_sdp_intersect(&call->local[side], &call->local[side], &ans);
-	if (!has_audio_codec(&call->local[side]))
-		return ENOTSUP;
-
-	call->local[side].dir = media_dir_reverse(ans.dir);
-	media_relay_set_remote(call->relay, side, &ans.addr);
-	return 0;
+	return take_answer(call, side, &ans);
 }
 
 

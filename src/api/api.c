@@ -64,6 +64,8 @@ static const struct route {
 	{"agents", true,  "status",  "PUT",  api_agent_status_put,
 	 API_ROLE_AGENT},
 	{"queues", true,  "stats",   "GET",  api_queue_stats, API_ROLE_AGENT},
+	/* transfer targets: queues and agents, ids and names only */
+	{"directory", false, NULL,   "GET",  api_directory,   API_ROLE_AGENT},
 	/* a WebSocket; what each role sees is in events.c */
 	{"events", false, NULL,      "GET",  api_events_ws,   API_ROLE_AGENT},
 	{NULL,     false, NULL,      "GET",    api_prov_list,

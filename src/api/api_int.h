@@ -13,6 +13,8 @@
  *   control.c  /api/v1/calls/{id}/{hangup,wrapup,mute,unmute,hold,
  *              resume,dtmf,transfer}: the agent's call controls;
  *              POST /api/v1/calls: an agent's click-to-dial
+ *   cors.c     api_allowed_origins: CORS and the events stream's Origin
+ *   directory.c GET /api/v1/directory: transfer targets for agents
  *   runtime.c  live state from src/call: agents' runtime and status,
  *              /api/v1/queues/{id}/stats, /api/v1/calls/{id}/routing
  */
@@ -239,6 +241,7 @@ void api_call_transfer(struct api_req *req);
 void api_call_accept(struct api_req *req);
 void api_call_decline(struct api_req *req);
 void api_call_dial(struct api_req *req);
+void api_directory(struct api_req *req);         /* directory.c */
 /* the "runtime" member GET /api/v1/agents[/{id}] adds to each agent */
 int  api_agent_runtime(struct re_printf *pf, enum prov_kind kind,
 		       const char *id, void *arg);

@@ -32,7 +32,11 @@ def request(sb, method, path, headers=None, body=None):
         c.request(method, path, body=data, headers=h)
         r = c.getresponse()
         raw = r.read()
-        hdrs = {k.lower(): v for k, v in r.getheaders()}
+        hdrs = {}
+        for k, v in r.getheaders():
+            # a browser refuses a CORS header given twice
+            assert k.lower() not in hdrs, ("twice", k, r.getheaders())
+            hdrs[k.lower()] = v
         return r.status, hdrs, json.loads(raw) if raw else None
     finally:
         c.close()

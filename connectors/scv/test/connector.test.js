@@ -1,0 +1,207 @@
+/*
+ * The connector against a real switchboard (started per test, loopback
+ * ports) with SIPp as callers, agents' phones and carrier; Salesforce and
+ * the browser frame are played by ./salesforce.js. Each test walks what an
+ * agent does in Salesforce and checks what the library published to
+ * Salesforce and what switchboard did.
+ */
+'use strict';
+const { Salesforce, FRAME_ORIGIN } = require('./salesforce');
+const { Switchboard, phone, register, caller, waitFor, sleep, stopAll } =
+    require('./harness');
+
+const NUMBER = '+15550100';
+const CUSTOMER = '+15551234';
+const CALLER_ID = '+15550199';
+
+function provision({ carrierPort = 9, wrapupS = 0 } = {}) {
+    return {
+        agents: [
+            { id: 'alice', name: 'Alice Ng', password: 'alice-web-pw',
+                sip: { username: 'alice', password: 'alice-sip' },
+                queues: [{ id: 'billing', position: 0 }] },
+            { id: 'bob', name: 'Bob Li', password: 'bob-web-pw',
+                sip: { username: 'bob', password: 'bob-sip' },
+                queues: [{ id: 'billing', position: 1 }, { id: 'support' }] }
+        ],
+        queues: [
+            { id: 'billing', name: 'Billing', strategy: 'top-down',
+                push_timeout_s: 15, max_wait_s: 60, wrapup_s: wrapupS },
+            { id: 'support', name: 'Support', push_timeout_s: 15, max_wait_s: 60 }
+        ],
+        trunks: [{ id: 'carrier', allow: ['127.0.0.1/32'],
+            outbound: { uri: 'sip:127.0.0.1:' + carrierPort,
+                prefixes: ['+1555'], caller_id: CALLER_ID } }],
+        routes: [{ number: NUMBER, queue: 'billing' }]
+    };
+}
+
+let sb;
+let sf;
+
+async function start(prov) {
+    sb = await Switchboard.start(prov, ['--api-allowed-origins', FRAME_ORIGIN]);
+    sf = new Salesforce();
+    return sb;
+}
+
+/* Salesforce loads the connector, which asks for a login; the agent signs
+ * in on the connector's form (login() is what the form's submit calls) */
+async function signIn(agent = 'alice', config = {}) {
+    sf.setup(Object.assign({ switchboardUrl: sb.url }, config));
+    await sf.event('SHOW_LOGIN');
+    await sf.connector.login(agent, agent + '-web-pw');
+    await sf.event('LOGIN_RESULT', (p) => p.success === true);
+    return sf.ready();
+}
+
+afterEach(async () => {
+    if (sf) {
+        sf.close();
+    }
+    sf = null;
+    await stopAll();
+    if (sb) {
+        const s = sb;
+        sb = null;
+        /* every process but switchboard is gone; it must exit cleanly */
+        await s.stop();
+    }
+});
+
+test('init, login, capabilities and the agent status round trip', async () => {
+    await start(provision());
+    const ready = await signIn();
+    const caps = ready.payload.capabilities;
+    /* truthful: what switchboard does, nothing else */
+    expect(caps).toMatchObject({ MUTE: true, RECORD: false, MERGE: false,
+        SWAP: false, SIGNED_RECORDING_URL: false, SUPERVISOR_LISTEN_IN: false,
+        SUPERVISOR_BARGE_IN: false, BLIND_TRANSFER: true, MOS: false,
+        TRANSFER_TO_OMNI_FLOW: false });
+    expect(ready.payload.agentConfig.PHONES).toEqual(['DESK_PHONE']);
+    expect(ready.payload.callInProgress).toBeNull();
+
+    /* every REST call went through a CORS preflight and was allowed */
+    expect(sf.net.requests.length).toBeGreaterThan(2);
+
+    sf.send('SET_AGENT_STATUS', { agentStatus: 'Offline',
+        statusInfo: { statusId: '0N5xx0000000001', statusApiName: 'Break',
+            statusName: 'Break' } });
+    await sf.event('SET_AGENT_STATUS_RESULT', (p) => p.success === true);
+    let a = await sb.api('GET', '/api/v1/agents/alice');
+    expect(a.body.runtime.status).toBe('break');
+
+    sf.send('GET_AGENT_STATUS');
+    const st = await sf.event('GET_AGENT_STATUS_RESULT');
+    expect(st.payload).toMatchObject({ statusId: 'break', statusType: 'Offline',
+        statusName: 'Break' });
+
+    sf.send('SET_AGENT_STATUS', { agentStatus: 'Online',
+        statusInfo: { statusId: '0N5xx0000000002', statusApiName: 'Available_Voice' } });
+    await waitFor(() => sf.events('SET_AGENT_STATUS_RESULT').length === 2);
+    a = await sb.api('GET', '/api/v1/agents/alice');
+    expect(a.body.runtime.status).toBe('available');
+
+    /* a status switchboard does not have: a clear error, nothing changes */
+    const n = sf.events('ERROR').length;
+    sf.send('SET_AGENT_STATUS', { agentStatus: 'Busy',
+        statusInfo: { statusId: '0N5xx3', statusApiName: 'Training' } });
+    await waitFor(() => sf.events('ERROR').length > n);
+    expect(sf.events('ERROR').pop().payload.message).toBe('INVALID_AGENT_STATUS');
+    a = await sb.api('GET', '/api/v1/agents/alice');
+    expect(a.body.runtime.status).toBe('available');
+
+    /* results are the library's classes (the library checks too) */
+    const lib = sf.lib;
+    expect(await sf.connector.getAgentStatus()).toBeInstanceOf(lib.AgentVendorStatusInfo);
+    expect(await sf.connector.getCapabilities()).toBeInstanceOf(lib.CapabilitiesResult);
+    expect(await sf.connector.getAgentConfig()).toBeInstanceOf(lib.AgentConfigResult);
+    expect(await sf.connector.getActiveCalls()).toBeInstanceOf(lib.ActiveCallsResult);
+    await expect(sf.connector.getSignedRecordingUrl('u', 'c1', 'x'))
+        .rejects.toThrow(/does not record/);
+});
+
+test('a wrong password is refused and reported', async () => {
+    await start(provision());
+    sf.setup({ switchboardUrl: sb.url });
+    await sf.event('SHOW_LOGIN');
+    await expect(sf.connector.login('alice', 'wrong')).rejects.toThrow();
+    await waitFor(() => sf.events('ERROR').find((e) =>
+        e.payload.message === 'CAN_NOT_LOG_IN'));
+    expect(sf.received.find((m) => m.type === 'CONNECTOR_READY')).toBeUndefined();
+});
+
+test('inbound call: offer, accept, hold, mute, digits, end, wrap-up', async () => {
+    await start(provision({ wrapupS: 60 }));
+    const deskPhone = await phone('agent_autoanswer.xml');
+    await register(sb, 'alice', 'alice-sip', deskPhone.port);
+    await signIn();
+
+    const call = await caller(sb, NUMBER, 'caller_held.xml');
+    const queued = await sf.event('QUEUED_CALL_STARTED');
+    const started = await sf.event('CALL_STARTED');
+    const id = started.payload.callId;
+    expect(queued.payload.callId).toBe(id);
+    expect(started.payload).toMatchObject({ callType: 'Inbound',
+        phoneNumber: '15550001', state: 'ringing' });
+    expect(started.payload.callInfo.queueId).toBe('billing');
+    /* the desktop has the offer: the phone is not rung before Accept */
+    await sleep(500);
+    expect(deskPhone.calls()).toEqual([]);
+    const active = await sf.connector.getActiveCalls();
+    expect(active.activeCalls.map((c) => c.callId)).toEqual([id]);
+
+    sf.send('ACCEPT_CALL', { call: started.payload });
+    const connected = await sf.event('CALL_CONNECTED');
+    expect(connected.payload).toMatchObject({ callId: id, state: 'connected' });
+    expect(deskPhone.calls()).toEqual(['alice']);
+    await sleep(300);   /* the caller's ACK first */
+
+    sf.send('HOLD', { call: connected.payload });
+    await sf.event('HOLD_TOGGLE', (p) => p.isCustomerOnHold === true);
+    sf.send('RESUME', { call: connected.payload });
+    await sf.event('HOLD_TOGGLE', (p) => p.isCustomerOnHold === false);
+    expect(sf.events('HOLD_TOGGLE')).toHaveLength(2);
+
+    sf.send('MUTE');
+    await sf.event('MUTE_TOGGLE', (p) => p.isMuted === true);
+    sf.send('UNMUTE');
+    await sf.event('MUTE_TOGGLE', (p) => p.isMuted === false);
+    expect(sf.events('MUTE_TOGGLE')).toHaveLength(2);
+
+    sf.send('SEND_DIGITS', { digits: '12#' });
+    await expect(sf.connector.sendDigits('9')).resolves.toBeUndefined();
+
+    sf.send('END_CALL', { call: connected.payload });
+    const hangup = await sf.event('HANGUP');
+    expect(hangup.payload[0]).toMatchObject({ callId: id, state: 'ended' });
+    const acw = await sf.event('AFTER_CALL_WORK_STARTED');
+    expect(acw.payload).toEqual({ callId: id });
+    expect((await sf.connector.getActiveCalls()).activeCalls).toEqual([]);
+
+    /* the caller heard hold, resume and the BYE, in order */
+    const c = await call.done;
+    expect(c.code).toBe(0);
+    let rec = await sb.record(id);
+    expect(rec).toMatchObject({ agent: 'alice', end_reason: 'completed',
+        hangup_by: 'agent', disposition: null });
+    let agent = await sb.api('GET', '/api/v1/agents/alice');
+    expect(agent.body.runtime.wrap_up.call).toBe(id);
+
+    sf.send('WRAP_UP_CALL', { call: hangup.payload[0] });
+    const ended = await sf.event('WRAP_UP_ENDED');
+    expect(ended.payload).toEqual({ callId: id });
+    rec = await sb.record(id, (r) => r.disposition);
+    expect(rec.disposition).toBe('salesforce');
+    agent = await sb.api('GET', '/api/v1/agents/alice');
+    expect(agent.body.runtime.wrap_up).toBeUndefined();
+
+    /* each event once, in the order an agent lived them */
+    expect(sf.events().map((e) => e.type).filter((t) => t !== 'SET_AGENT_STATUS_RESULT'))
+        .toEqual(['SHOW_LOGIN', 'LOGIN_RESULT', 'QUEUED_CALL_STARTED',
+            'CALL_STARTED', 'CALL_CONNECTED', 'HOLD_TOGGLE', 'HOLD_TOGGLE',
+            'MUTE_TOGGLE', 'MUTE_TOGGLE', 'HANGUP', 'AFTER_CALL_WORK_STARTED',
+            'WRAP_UP_ENDED']);
+    expect(sf.errors()).toEqual([]);
+    expect((await deskPhone.done).code).toBe(0);
+});

@@ -15,18 +15,26 @@ const libVersion = require('@salesforce/scv-connector-base/package.json').versio
 const parts = [lib, 'src/switchboard-api.js', 'src/connector.js', 'src/main.js']
     .map((p) => path.resolve(here, p));
 
-fs.mkdirSync(dist, { recursive: true });
-const out = ['/* switchboard SCV connector; @salesforce/scv-connector-base ' +
-    libVersion + ' (BSD-3-Clause, see its LICENSE.txt) */'];
-for (const p of parts) {
-    /* the library's bundle ends with a source map comment: drop it */
-    out.push(fs.readFileSync(p, 'utf8').replace(/\n\/\/# sourceMappingURL=.*\s*$/, '\n'));
-    out.push(';');
+function build() {
+    fs.mkdirSync(dist, { recursive: true });
+    const out = ['/* switchboard SCV connector; @salesforce/scv-connector-base ' +
+        libVersion + ' (BSD-3-Clause, see its LICENSE.txt) */'];
+    for (const p of parts) {
+        /* the library's bundle ends with a source map comment: drop it */
+        out.push(fs.readFileSync(p, 'utf8').replace(/\n\/\/# sourceMappingURL=.*\s*$/, '\n'));
+        out.push(';');
+    }
+    fs.writeFileSync(path.join(dist, 'connector.js'), out.join('\n'));
+    for (const f of ['index.html', 'connector.css']) {
+        fs.copyFileSync(path.join(here, 'src', f), path.join(dist, f));
+    }
+    fs.copyFileSync(path.join(path.dirname(lib), '..', 'LICENSE.txt'),
+        path.join(dist, 'LICENSE-scv-connector-base.txt'));
+    return path.join(dist, 'connector.js');
 }
-fs.writeFileSync(path.join(dist, 'connector.js'), out.join('\n'));
-for (const f of ['index.html', 'connector.css']) {
-    fs.copyFileSync(path.join(here, 'src', f), path.join(dist, f));
+
+module.exports = build;
+if (require.main === module) {
+    console.log(build() + ': ' + fs.statSync(path.join(dist, 'connector.js')).size +
+        ' bytes');
 }
-fs.copyFileSync(path.join(path.dirname(lib), '..', 'LICENSE.txt'),
-    path.join(dist, 'LICENSE-scv-connector-base.txt'));
-console.log('dist/connector.js: ' + fs.statSync(path.join(dist, 'connector.js')).size + ' bytes');

@@ -344,7 +344,10 @@
                 c = this.add(d.call, { state: STATE.RINGING,
                     direction: 'inbound', number: d.from, queue: d.queue,
                     pushTimeoutS: d.push_timeout_s, acceptVia: d.accept_via,
-                    since: new Date(), active: true, hangupOut: false });
+                    since: new Date(), active: true, reason: undefined,
+                    /* offered again after a decline: a new offer */
+                    hangupOut: false, ending: false, wrapup: false,
+                    acwOut: false, wrapupEndedOut: false });
                 const result = new CallResult({ call: this.phoneCall(c) });
                 if (this.queuedEvents) {
                     this.emit(E.QUEUED_CALL_STARTED, result);
@@ -492,13 +495,16 @@
                         RELOAD_WINDOW_MS).toISOString()) + '&limit=1000')
             ]);
             this.runtime = agent.runtime || null;
+            const mine = (r) => r.agent === this.me.id;
             const live = new Map();
+            const byId = new Map();
             for (const r of list.calls) {
+                byId.set(r.id, r);
                 if (r.ended) {
                     continue;
                 }
                 const out = r.direction === 'outbound';
-                if (r.agent === this.me.id && (r.answered || out)) {
+                if (mine(r) && (r.answered || out)) {
                     live.set(r.id, { state: r.answered || !out ?
                         STATE.CONNECTED : STATE.RINGING, record: r });
                     continue;
@@ -511,8 +517,23 @@
                 }
             }
 
+            /* A call this agent knows is over only when its record says
+             * so (ended, or answered by someone else): an offer waiting
+             * on the desktop may not show in the list yet. */
             for (const c of this.active()) {
-                if (live.has(c.id)) {
+                let r = byId.get(c.id);
+                if (!r) {
+                    try {
+                        r = await this.client.request('GET', '/api/v1/calls/' +
+                            encodeURIComponent(c.id));
+                    } catch (e) {
+                        if (e.status !== 403 && e.status !== 404) {
+                            throw e;
+                        }
+                        r = { ended: true };
+                    }
+                }
+                if (!r.ended && !(r.answered && !mine(r))) {
                     continue;
                 }
                 this.finish(c, 'ended');

@@ -174,6 +174,7 @@
                         this.seq = msg.data.seq;
                     }
                 }
+                this.prevStream = this.stream;
                 this.stream = msg.data.stream;
                 if (this.h.onHello) {
                     this.h.onHello(msg.data, resumed);
@@ -185,8 +186,12 @@
                 return;
             }
             if (msg.type === 'resync') {
-                /* what we knew is stale: events from oldest on follow */
-                this.seq = msg.data.oldest - 1;
+                /* What we knew is stale: events from oldest on follow.
+                 * From the same server, those up to seq were handled
+                 * already; from a restarted one, none was. */
+                if (this.prevStream !== msg.data.stream || this.seq === null) {
+                    this.seq = msg.data.oldest - 1;
+                }
                 if (this.h.onResync) {
                     this.h.onResync(msg.data);
                 }

@@ -205,3 +205,226 @@ test('inbound call: offer, accept, hold, mute, digits, end, wrap-up', async () =
     expect(sf.errors()).toEqual([]);
     expect((await deskPhone.done).code).toBe(0);
 });
+
+test('declineCall hands the call to the next agent', async () => {
+    await start(provision());
+    const phones = await phone('agent.xml');
+    await register(sb, 'alice', 'alice-sip', phones.port);
+    await register(sb, 'bob', 'bob-sip', phones.port);
+    await signIn();
+
+    const call = await caller(sb, NUMBER);
+    const started = await sf.event('CALL_STARTED');
+    const id = started.payload.callId;
+    sf.send('DECLINE_CALL', { call: started.payload });
+    const hangup = await sf.event('HANGUP');
+    expect(hangup.payload).toMatchObject({ callId: id });
+    /* bob has no page open: his phone rings and answers */
+    await sb.record(id, (r) => r.agent === 'bob' && r.answered);
+    expect(phones.calls()).toEqual(['bob']);
+    expect((await sf.connector.getActiveCalls()).activeCalls).toEqual([]);
+
+    await sleep(300);
+    expect((await sb.api('POST', '/api/v1/calls/' + id + '/hangup', {})).status)
+        .toBe(200);
+    expect((await call.done).code).toBe(0);
+    const rec = await sb.record(id);
+    expect(rec.legs.filter((l) => l.role === 'agent')
+        .map((l) => [l.agent, l.final_code])).toEqual([['alice', 603], ['bob', 200]]);
+    /* the offer's end did not make a second HANGUP */
+    await sleep(300);
+    expect(sf.events('HANGUP')).toHaveLength(1);
+    expect(sf.errors()).toEqual([]);
+});
+
+test('dial places the call through the trunk; the customer hangs up', async () => {
+    const carrier = await phone('carrier.xml', { rtpEcho: false,
+        keys: { to: CUSTOMER, from: CALLER_ID } });
+    await start(provision({ carrierPort: carrier.port }));
+    const deskPhone = await phone('agent_autoanswer.xml');
+    await register(sb, 'alice', 'alice-sip', deskPhone.port);
+    await signIn();
+
+    sf.send('DIAL', { contact: { phoneNumber: CUSTOMER } });
+    const started = await sf.event('CALL_STARTED');
+    const id = started.payload.callId;
+    expect(started.payload).toMatchObject({ callType: 'Outbound',
+        phoneNumber: CUSTOMER });
+    const connected = await sf.event('CALL_CONNECTED');
+    expect(connected.payload).toMatchObject({ callId: id, callType: 'Outbound',
+        state: 'connected' });
+    /* carrier.xml hangs up after talking */
+    const hangup = await sf.event('HANGUP');
+    expect(hangup.payload[0]).toMatchObject({ callId: id, state: 'ended' });
+    expect((await carrier.done).code).toBe(0);
+    const rec = await sb.record(id);
+    expect(rec).toMatchObject({ direction: 'outbound', to: CUSTOMER,
+        agent: 'alice', hangup_by: 'customer' });
+    expect(sf.events('CALL_STARTED')).toHaveLength(1);
+    expect(sf.errors()).toEqual([]);
+
+    /* a number switchboard refuses: CALL_FAILED and the reason */
+    for (const bad of ['12', '+4420555000']) {
+        const n = sf.events('CALL_FAILED').length;
+        sf.send('DIAL', { contact: { phoneNumber: bad } });
+        await waitFor(() => sf.events('CALL_FAILED').length > n);
+        await waitFor(() => sf.events('ERROR').find((e) =>
+            e.payload.message === 'INVALID_DESTINATION'));
+    }
+    expect((await sb.api('GET', '/api/v1/calls')).body.calls).toHaveLength(1);
+});
+
+test('phone contacts and a blind transfer to another agent', async () => {
+    await start(provision());
+    const phones = await phone('agent_autoanswer.xml');
+    const bobPhone = await phone('agent.xml');
+    await register(sb, 'alice', 'alice-sip', phones.port);
+    await register(sb, 'bob', 'bob-sip', bobPhone.port);
+    await signIn();
+
+    sf.send('GET_PHONE_CONTACTS');
+    const contacts = await sf.event('PHONE_CONTACTS');
+    const list = contacts.payload.contacts.map((c) => [c.type, c.id, c.name])
+        .sort();
+    expect(list).toEqual([['Agent', 'bob', 'Bob Li'], ['Queue', 'billing', 'Billing'],
+        ['Queue', 'support', 'Support']]);
+    const bob = contacts.payload.contacts.find((c) => c.id === 'bob');
+    const r = await sf.connector.getPhoneContacts({ contains: 'sup' });
+    expect(r).toBeInstanceOf(sf.lib.PhoneContactsResult);
+    expect(r.contacts.map((c) => c.id)).toEqual(['support']);
+
+    const call = await caller(sb, NUMBER);
+    const started = await sf.event('CALL_STARTED');
+    const id = started.payload.callId;
+    sf.send('ACCEPT_CALL', { call: started.payload });
+    const connected = await sf.event('CALL_CONNECTED');
+    await sleep(300);
+
+    sf.send('ADD_PARTICIPANT', { contact: bob, call: connected.payload,
+        isBlindTransfer: true });
+    const added = await sf.event('PARTICIPANT_ADDED');
+    expect(added.payload).toMatchObject({ callId: id, initialCallHasEnded: true });
+    await sf.event('HANGUP');
+    await sb.record(id, (r) => r.agent === 'bob');
+    expect(bobPhone.calls()).toEqual(['bob']);
+    expect((await sf.connector.getActiveCalls()).activeCalls).toEqual([]);
+
+    await sleep(300);
+    await sb.api('POST', '/api/v1/calls/' + id + '/hangup', {});
+    expect((await call.done).code).toBe(0);
+    const rec = await sb.record(id);
+    expect(rec.legs.filter((l) => l.role === 'agent').map((l) => l.agent))
+        .toEqual(['alice', 'bob']);
+    await sleep(300);
+    expect(sf.events('HANGUP')).toHaveLength(1);
+    expect(sf.errors()).toEqual([]);
+
+    /* no consultation or conference in switchboard: a clear refusal */
+    await expect(sf.connector.addParticipant(bob, connected.payload, false))
+        .rejects.toThrow(/blind transfer only/);
+});
+
+async function acceptedCall() {
+    const call = await caller(sb, NUMBER);
+    const started = await sf.event('CALL_STARTED');
+    sf.send('ACCEPT_CALL', { call: started.payload });
+    await sf.event('CALL_CONNECTED');
+    await sleep(300);
+    return { call, id: started.payload.callId };
+}
+
+test('the stream drops mid-call; the hangup meanwhile arrives after', async () => {
+    await start(provision());
+    const deskPhone = await phone('agent_autoanswer.xml');
+    await register(sb, 'alice', 'alice-sip', deskPhone.port);
+    await signIn();
+    const { call, id } = await acceptedCall();
+
+    sf.net.down = true;
+    sf.net.drop();
+    await sleep(300);
+    /* still known while the stream is down */
+    expect((await sf.connector.getActiveCalls()).activeCalls
+        .map((c) => c.callId)).toEqual([id]);
+    /* the caller's side ends while the connector cannot hear it */
+    expect((await sb.api('POST', '/api/v1/calls/' + id + '/hangup', {})).status)
+        .toBe(200);
+    expect((await call.done).code).toBe(0);
+    await sleep(1000);
+    expect(sf.events('HANGUP')).toHaveLength(0);
+
+    sf.net.down = false;
+    const hangup = await sf.event('HANGUP', () => true, 30000);
+    expect(hangup.payload[0]).toMatchObject({ callId: id, state: 'ended' });
+    /* it resumed where it stopped: no resync needed */
+    const last = sf.net.wsUrls[sf.net.wsUrls.length - 1];
+    expect(last).toMatch(/[?&]since=\d+/);
+    expect(last).toMatch(/[?&]stream=[0-9a-f]+/);
+    expect((await sf.connector.getActiveCalls()).activeCalls).toEqual([]);
+    await sleep(500);
+    expect(sf.events('HANGUP')).toHaveLength(1);
+    expect(sf.events('CALL_STARTED')).toHaveLength(1);
+});
+
+test('a resync after a reconnect re-reads the calls', async () => {
+    await start(provision());
+    const deskPhone = await phone('agent_autoanswer.xml');
+    await register(sb, 'alice', 'alice-sip', deskPhone.port);
+    await signIn();
+    const { call, id } = await acceptedCall();
+
+    sf.net.down = true;
+    sf.net.drop();
+    await sb.api('POST', '/api/v1/calls/' + id + '/hangup', {});
+    expect((await call.done).code).toBe(0);
+    /* the server no longer knows the client's stream (as after it
+     * restarted): it answers resync and the connector reads its calls */
+    sf.net.rewrite = (u) => u.replace(/stream=[0-9a-f]+/, 'stream=0123456789abcdef');
+    const reads = sf.net.requests.length;
+    sf.net.down = false;
+    const hangup = await sf.event('HANGUP', () => true, 30000);
+    expect(hangup.payload[0]).toMatchObject({ callId: id });
+    expect(sf.net.requests.slice(reads).some((r) =>
+        /\/api\/v1\/calls\?since=/.test(r.url))).toBe(true);
+    await sleep(500);
+    /* the events replayed after the resync are not published again */
+    expect(sf.events().map((e) => e.type).filter((t) => /CALL|HANGUP/.test(t)))
+        .toEqual(['QUEUED_CALL_STARTED', 'CALL_STARTED', 'CALL_CONNECTED', 'HANGUP']);
+});
+
+test('events during a slow init are held, then published after ready', async () => {
+    await start(provision());
+    const deskPhone = await phone('agent_autoanswer.xml');
+    await register(sb, 'alice', 'alice-sip', deskPhone.port);
+    const token = await sb.login('alice', 'alice-web-pw');
+    /* the last step of init (reading the calls) takes 3 s */
+    sf.net.delay(/\/api\/v1\/calls\?since=/, 3000);
+    sf.setup({ switchboardUrl: sb.url, switchboardToken: token });
+    await waitFor(() => sf.net.sockets.length === 1, { what: 'the stream' });
+    await sleep(300);
+    const call = await caller(sb, NUMBER);
+    const offered = await waitFor(async () => {
+        const r = await sb.api('GET', '/api/v1/calls');
+        return r.body.calls.find((c) => c.offered);
+    }, { what: 'the offer' });
+    /* the offer reached the connector during init: nothing published */
+    expect(sf.received.find((m) => m.type === 'CONNECTOR_READY')).toBeUndefined();
+    expect(sf.events()).toEqual([]);
+
+    const ready = await sf.ready();
+    const started = await sf.event('CALL_STARTED');
+    expect(started.payload.callId).toBe(offered.id);
+    expect(sf.received.indexOf(ready)).toBeLessThan(sf.received.findIndex((m) =>
+        m.type === 'TELEPHONY_EVENT_DISPATCHED' &&
+        m.payload.telephonyEventType === 'QUEUED_CALL_STARTED'));
+    expect(ready.payload.callInProgress.callId).toBe(offered.id);
+    expect(sf.events('SHOW_LOGIN')).toEqual([]);
+
+    sf.send('ACCEPT_CALL', { call: started.payload });
+    await sf.event('CALL_CONNECTED');
+    await sleep(300);
+    sf.send('END_CALL', { call: started.payload });
+    await sf.event('HANGUP');
+    expect((await call.done).code).toBe(0);
+    expect(sf.errors()).toEqual([]);
+});

@@ -240,11 +240,13 @@ function sipp(target, scenario, args, keys, timeoutS = 60) {
 }
 
 /* A phone (UAS) on its own port: answers `calls` INVITEs, then exits. */
-async function phone(scenario = 'agent.xml', { calls = 1, keys } = {}) {
+async function phone(scenario = 'agent.xml', { calls = 1, keys,
+    rtpEcho = true } = {}) {
     const port = await freePort(true);
     const media = await freeMediaPort(port);
     const p = sipp(null, scenario, ['-p', port, '-mp', media, '-m', calls,
-        '-rtp_echo', '-trace_logs', '-log_file', 'calls.log'], keys, 90);
+        '-trace_logs', '-log_file', 'calls.log'].concat(rtpEcho ?
+        ['-rtp_echo'] : []), keys, 90);
     /* ready when SIPp holds its port */
     await waitFor(async () => {
         if (p.proc.exitCode !== null) {

@@ -40,6 +40,7 @@ class Net {
         this.requests = [];
         this.delays = [];
         this.rewrite = null;
+        this.wsUrls = [];
     }
 
     delay(re, ms) {
@@ -99,6 +100,7 @@ class Net {
             if (net.rewrite) {
                 url = net.rewrite(url);
             }
+            net.wsUrls.push(url);
             if (net.down) {
                 /* as a browser's socket that cannot connect */
                 const dead = {};

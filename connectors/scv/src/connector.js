@@ -47,9 +47,12 @@
     const ACCEPT_EXTRA_MS = 10000;   /* beyond push_timeout_s for Accept */
     const RELOAD_WINDOW_MS = 24 * 3600 * 1000;
 
+    /* an Error whose message survives the library's log of it (which
+     * copies enumerable properties only) */
     function errorOf(type, message) {
         const e = new Error(message);
         e.type = type;
+        Object.defineProperty(e, 'message', { value: message, enumerable: true });
         return e;
     }
 
@@ -242,7 +245,8 @@
                     return;
                 }
             }
-            publishError({ eventType: E.AGENT_ERROR, error: new Error(
+            publishError({ eventType: E.AGENT_ERROR, error: errorOf(
+                Constants.ERROR_TYPE.GENERIC_ERROR,
                 'the switchboard event stream is down; reconnecting') });
         }
 

@@ -428,3 +428,22 @@ test('events during a slow init are held, then published after ready', async () 
     expect((await call.done).code).toBe(0);
     expect(sf.errors()).toEqual([]);
 });
+
+test('a session that ended is reported as AGENT_ERROR', async () => {
+    await start(provision());
+    await signIn();
+    /* the session ends on the server (as at a restart or a logout
+     * elsewhere); the stream drops and cannot come back */
+    const token = sf.connector.client.token;
+    expect((await sb.api('POST', '/api/v1/logout', {}, token)).status).toBe(204);
+    sf.net.drop();
+    const err = await sf.event('ERROR', (p) => p.message === 'AGENT_ERROR', 30000);
+    expect(err).toBeTruthy();
+    const log = sf.received.find((m) => m.type === 'LOG' && m.payload.isError &&
+        m.payload.eventType === 'AGENT_ERROR');
+    expect(JSON.stringify(log.payload)).toMatch(/session ended/);
+    /* and it stops trying */
+    const tries = sf.net.wsUrls.length;
+    await sleep(2500);
+    expect(sf.net.wsUrls.length).toBe(tries);
+});

@@ -447,3 +447,13 @@ test('a session that ended is reported as AGENT_ERROR', async () => {
     await sleep(2500);
     expect(sf.net.wsUrls.length).toBe(tries);
 });
+
+test('init without a switchboard URL says which setting is missing', async () => {
+    await start(provision());
+    sf.setup({});
+    const err = await sf.event('ERROR', (p) => p.message === 'INVALID_PARAMS');
+    expect(err).toBeTruthy();
+    const log = sf.received.find((m) => m.type === 'LOG' && m.payload.isError);
+    expect(JSON.stringify(log.payload)).toMatch(/switchboardUrl/);
+    expect(sf.received.find((m) => m.type === 'CONNECTOR_READY')).toBeUndefined();
+});

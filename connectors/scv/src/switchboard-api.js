@@ -67,8 +67,11 @@
             try {
                 res = await this.fetch(this.base + path, init);
             } catch (e) {
+                /* a browser says no more when CORS refused the answer */
                 throw new ApiError(0, 'unreachable', 'switchboard at ' +
-                    this.base + ' cannot be reached (' + e.message + ')');
+                    this.base + ' cannot be reached (' + e.message + '); if ' +
+                    'it runs, its api_allowed_origins must list this ' +
+                    'page\'s origin');
             }
             const text = await res.text();
             let json = null;

@@ -457,3 +457,17 @@ test('init without a switchboard URL says which setting is missing', async () =>
     expect(JSON.stringify(log.payload)).toMatch(/switchboardUrl/);
     expect(sf.received.find((m) => m.type === 'CONNECTOR_READY')).toBeUndefined();
 });
+
+test('an origin switchboard does not list cannot use it, and is told why', async () => {
+    sb = await Switchboard.start(provision(), ['--api-allowed-origins',
+        'https://other.example']);
+    sf = new Salesforce();
+    sf.setup({ switchboardUrl: sb.url });
+    await sf.event('SHOW_LOGIN');
+    await expect(sf.connector.login('alice', 'alice-web-pw'))
+        .rejects.toThrow(/api_allowed_origins/);
+    /* refused at the preflight: the login request was never sent */
+    expect(sf.connector.client.token).toBeNull();
+    expect(sf.net.requests.map((r) => r.method)).toEqual(['POST']);
+    expect(sf.received.find((m) => m.type === 'CONNECTOR_READY')).toBeUndefined();
+});

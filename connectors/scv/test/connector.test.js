@@ -471,3 +471,24 @@ test('an origin switchboard does not list cannot use it, and is told why', async
     expect(sf.net.requests.map((r) => r.method)).toEqual(['POST']);
     expect(sf.received.find((m) => m.type === 'CONNECTOR_READY')).toBeUndefined();
 });
+
+test('presence statuses map through switchboardStatusMap', async () => {
+    await start(provision());
+    await signIn('alice', { '/reqSwitchboard/reqSwitchboardStatusMap':
+        JSON.stringify({ Lunch_Break: 'lunch', '0N5xx9': 'busy' }) });
+    const setStatus = async (agentStatus, statusInfo, want) => {
+        const n = sf.events('SET_AGENT_STATUS_RESULT').length;
+        sf.send('SET_AGENT_STATUS', { agentStatus, statusInfo });
+        await waitFor(() => sf.events('SET_AGENT_STATUS_RESULT').length > n);
+        expect(sf.events('SET_AGENT_STATUS_RESULT').pop().payload.success).toBe(true);
+        const a = await sb.api('GET', '/api/v1/agents/alice');
+        expect(a.body.runtime.status).toBe(want);
+    };
+    await setStatus('Offline', { statusId: '0N5xx1', statusApiName: 'Lunch_Break' }, 'lunch');
+    await setStatus('Offline', { statusId: '0N5xx9', statusApiName: 'Meeting' }, 'busy');
+    await setStatus('Online', { statusId: '0N5xx2', statusApiName: 'Ready' }, 'available');
+    /* after-call work is switchboard's wrap-up: nothing to change */
+    await setStatus('AfterCallWork', { statusId: '0N5xx3' }, 'available');
+    await setStatus('Offline', { statusId: '0N5xx4', statusApiName: 'Gone' }, 'offline');
+    expect(sf.errors()).toEqual([]);
+});

@@ -33,3 +33,11 @@ if [ ! -d "$(dirname "$0")/../tests/web/node_modules/playwright-core" ]; then
 	(cd "$(dirname "$0")/../tests/web" &&
 		npm ci --no-audit --no-fund >/dev/null)
 fi
+
+# the Service Cloud Voice connector and its jest tests (connectors/scv),
+# pinned by its lock file
+if [ ! -d "$(dirname "$0")/../connectors/scv/node_modules/jest" ]; then
+	echo "deps.sh: npm ci in connectors/scv" >&2
+	(cd "$(dirname "$0")/../connectors/scv" &&
+		npm ci --no-audit --no-fund >/dev/null)
+fi

@@ -368,6 +368,14 @@ static int serve(void)
 		goto out;
 	}
 
+	err = api_allowed_origins(g.api, cfg->api_allowed_origins);
+	if (err) {
+		fprintf(stderr, "switchboard: api_allowed_origins '%s': "
+			"origins (https://host[:port]) separated by spaces\n",
+			cfg->api_allowed_origins);
+		goto out;
+	}
+
 	log_info("switchboard %s: SIP on %J (udp, tcp), HTTP on %J, "
 		 "database %s", SWITCHBOARD_VERSION, &sc.laddr, &http, cfg->db);
 

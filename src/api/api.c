@@ -64,6 +64,8 @@ static const struct route {
 	{"agents", true,  "status",  "PUT",  api_agent_status_put,
 	 API_ROLE_AGENT},
 	{"queues", true,  "stats",   "GET",  api_queue_stats, API_ROLE_AGENT},
+	/* transfer targets: queues and agents, ids and names only */
+	{"directory", false, NULL,   "GET",  api_directory,   API_ROLE_AGENT},
 	/* a WebSocket; what each role sees is in events.c */
 	{"events", false, NULL,      "GET",  api_events_ws,   API_ROLE_AGENT},
 	{NULL,     false, NULL,      "GET",    api_prov_list,
@@ -222,6 +224,11 @@ static void dispatch(struct api_req *req)
 		return;
 	}
 
+	/* a browser asking whether another site's page may call: before
+	 * credentials, which a preflight never carries (cors.c) */
+	if (api_cors_preflight(req))
+		return;
+
 	if (parse_path(req)) {
 		for (size_t i = 0; i < ARRAY_SIZE(routes); i++) {
 			if (route_matches(&routes[i], req)) {
@@ -282,6 +289,7 @@ void api_request(struct api_conn *conn, const struct http_msg *msg,
 		 const struct pl *body, void *arg)
 {
 	struct api_req req;
+	char cors[384];
 
 	memset(&req, 0, sizeof(req));
 	req.api = arg;
@@ -289,8 +297,13 @@ void api_request(struct api_conn *conn, const struct http_msg *msg,
 	req.msg = msg;
 	req.body = *body;
 
+	/* handlers reply before they return: cors outlives the reply */
+	if (!api_cors_headers(cors, sizeof(cors), req.api, msg) && cors[0])
+		api_conn_set_extra(conn, cors);
+
 	dispatch(&req);
 
+	api_conn_set_extra(conn, NULL);
 	mem_deref(req.id);
 }
 
@@ -303,6 +316,7 @@ static void destructor(void *arg)
 	api_events_close();
 	mem_deref(api->auth);
 	mem_deref(api->web);
+	mem_deref(api->origins);
 	mem_deref(api->st);
 	if (api->token)
 		explicit_bzero(api->token, strlen(api->token));

@@ -22,5 +22,10 @@ int api_alloc(struct api **apip, const struct sa *laddr, struct store *st,
  * frame-ancestors value (EINVAL if it has ';', ',' or control
  * characters). See api/static.c. */
 int api_web(struct api *api, const char *root, const char *frame_ancestors);
+/* Other sites whose pages may call the API and open the events stream
+ * (CORS): space-separated origins, "https://host[:port]" (http too);
+ * "" for none, the default. EINVAL for an entry that is not an origin.
+ * See api/cors.c. */
+int api_allowed_origins(struct api *api, const char *origins);
 
 #endif

@@ -13,6 +13,8 @@
  *   control.c  /api/v1/calls/{id}/{hangup,wrapup,mute,unmute,hold,
  *              resume,dtmf,transfer}: the agent's call controls;
  *              POST /api/v1/calls: an agent's click-to-dial
+ *   cors.c     api_allowed_origins: CORS and the events stream's Origin
+ *   directory.c GET /api/v1/directory: transfer targets for agents
  *   runtime.c  live state from src/call: agents' runtime and status,
  *              /api/v1/queues/{id}/stats, /api/v1/calls/{id}/routing
  */
@@ -39,6 +41,7 @@ struct api {
 	struct auth *auth;
 	char *token;
 	struct api_web *web;       /* the pages (static.c), or NULL */
+	char *origins;             /* api_allowed_origins, or NULL */
 };
 
 enum { API_TOKEN_MAX = 512 };     /* longest admin token compared */
@@ -98,6 +101,9 @@ int  api_conn_recv(struct api_conn *conn, const uint8_t *buf, size_t len);
 void api_conn_set_peer(struct api_conn *conn, const struct sa *peer);
 const struct sa *api_conn_peer(const struct api_conn *conn);
 bool api_conn_done(const struct api_conn *conn);
+/* header lines (CRLF-ended) added to every reply until set again; the
+ * caller keeps hdrs alive meanwhile (api.c: around one request) */
+void api_conn_set_extra(struct api_conn *conn, const char *hdrs);
 /* headers: extra header lines, each ending in CRLF, or NULL. body NULL:
  * no body (Content-Length: 0, or none at all for 204). */
 int  api_conn_reply(struct api_conn *conn, uint16_t scode,
@@ -191,6 +197,13 @@ void api_static(struct api_req *req);
  * request path, or NULL when the path may not name a file */
 const char *api_static_path(char *rel, size_t sz, const struct pl *path);
 
+/* cors.c: a listed Origin gets CORS headers (into buf, "" otherwise);
+ * an OPTIONS preflight is answered here (true: replied) */
+bool api_origin_allowed(const struct api *api, const struct pl *origin);
+int  api_cors_headers(char *buf, size_t sz, const struct api *api,
+		      const struct http_msg *msg);
+bool api_cors_preflight(struct api_req *req);
+
 /* reply.c */
 const char *api_reason(uint16_t scode);
 int  api_error_json(char **out, const char *code, const char *field,
@@ -228,6 +241,7 @@ void api_call_transfer(struct api_req *req);
 void api_call_accept(struct api_req *req);
 void api_call_decline(struct api_req *req);
 void api_call_dial(struct api_req *req);
+void api_directory(struct api_req *req);         /* directory.c */
 /* the "runtime" member GET /api/v1/agents[/{id}] adds to each agent */
 int  api_agent_runtime(struct re_printf *pf, enum prov_kind kind,
 		       const char *id, void *arg);

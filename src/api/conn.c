@@ -59,6 +59,7 @@ struct api_conn {
 	const struct api_conn_io *io;   /* the transport, beyond sending */
 	struct api_ws *ws;         /* after a 101: the connection is its */
 	struct sa peer;            /* the client, for login throttling */
+	const char *extra;         /* api_conn_set_extra, or NULL */
 };
 
 
@@ -81,6 +82,13 @@ void api_conn_set_peer(struct api_conn *conn, const struct sa *peer)
 const struct sa *api_conn_peer(const struct api_conn *conn)
 {
 	return &conn->peer;
+}
+
+
+void api_conn_set_extra(struct api_conn *conn, const char *hdrs)
+{
+	if (conn)
+		conn->extra = hdrs;
 }
 
 
@@ -215,8 +223,9 @@ int api_conn_reply_as(struct api_conn *conn, uint16_t scode,
 	if (scode != 204)
 		err |= mbuf_printf(mb, "Content-Length: %zu\r\n",
 				   body ? len : 0);
-	err |= mbuf_printf(mb, "Cache-Control: %s\r\n%s%s\r\n", cache,
+	err |= mbuf_printf(mb, "Cache-Control: %s\r\n%s%s%s\r\n", cache,
 			   headers ? headers : "",
+			   conn->extra ? conn->extra : "",
 			   conn->closing ? "Connection: close\r\n" : "");
 	/* HEAD: the headers GET would get, Content-Length included */
 	if (body && !head)

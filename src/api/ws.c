@@ -499,14 +499,15 @@ static bool has_token(const struct http_msg *msg, enum http_hdrid id,
 
 /* A browser says where the page came from; a page of another site
  * must not open the stream with this site's session cookie (cross-site
- * WebSocket hijacking). Origin's host[:port] must be the Host header. */
-static bool origin_ok(const struct http_msg *msg)
+ * WebSocket hijacking). Origin's host[:port] must be the Host header,
+ * or the origin one of api_allowed_origins (cors.c). */
+static bool origin_ok(const struct api *api, const struct http_msg *msg)
 {
 	const struct http_hdr *o = http_msg_xhdr(msg, "Origin");
 	const struct http_hdr *h = http_msg_hdr(msg, HTTP_HDR_HOST);
 	struct pl scheme, host;
 
-	if (!o)
+	if (!o || api_origin_allowed(api, &o->val))
 		return true;
 
 	if (!h || re_regex(o->val.p, o->val.l, "[a-z]+://[^/]+", &scheme,
@@ -581,9 +582,10 @@ int api_ws_accept(struct api_ws **wsp, struct api_req *req)
 		return EPROTO;
 	}
 
-	if (!origin_ok(msg)) {
+	if (!origin_ok(req->api, msg)) {
 		api_reply_error(req, 403, "forbidden", NULL, "the Origin "
-				"is not this server's (Host)");
+				"is not this server's (Host) nor one of "
+				"api_allowed_origins");
 		return EPERM;
 	}
 

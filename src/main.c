@@ -31,6 +31,7 @@
 #include "call/call.h"
 #include "api/api.h"
 #include "audit/audit.h"
+#include "cli/cli.h"
 
 #define LOG_MODULE "main"
 
@@ -51,6 +52,7 @@ static void usage(FILE *f)
 		"usage: switchboard serve [--config FILE] [options]\n"
 		"       switchboard audit PATH [--format json|md|html] "
 		"[--out FILE] ...\n"
+		"       switchboard callcenter-xml --url URL [--name NAME] ...\n"
 		"       switchboard version\n"
 		"       switchboard --help\n"
 		"\n"
@@ -415,6 +417,8 @@ int main(int argc, char *argv[])
 	/* offline, no server state: its own options and exit statuses */
 	if (!strcmp(argv[1], "audit"))
 		return audit_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "callcenter-xml"))
+		return cli_callcenter_main(argc - 1, argv + 1);
 
 	if (strcmp(argv[1], "serve")) {
 		fprintf(stderr, "switchboard: unknown command '%s'\n\n",

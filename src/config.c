@@ -57,6 +57,9 @@ static const struct opt opts[] = {
 	 "folder of the agent and supervisor pages (web)"},
 	{"web_frame_ancestors", OPT_STR, O(web_frame_ancestors), 0, 0,
 	 "who may frame the pages: CSP frame-ancestors ('self')"},
+	{"opencti_origins", OPT_STR, O(opencti_origins), 0, 0,
+	 "Salesforce origins the Open CTI softphone loads from and is "
+	 "framed by, space-separated (none)"},
 	{"asr_backend",  OPT_STR,  O(asr_backend), 0, 0,
 	 "live transcription: pocketsphinx or off (off)"},
 	{"asr_workers",  OPT_U32,  O(asr_workers), 0, 64,

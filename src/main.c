@@ -370,6 +370,14 @@ static int serve(void)
 		goto out;
 	}
 
+	err = api_web_opencti(g.api, cfg->opencti_origins);
+	if (err) {
+		fprintf(stderr, "switchboard: opencti_origins '%s': origins "
+			"https://host[:port] (http only for loopback), "
+			"separated by spaces\n", cfg->opencti_origins);
+		goto out;
+	}
+
 	log_info("switchboard %s: SIP on %J (udp, tcp), HTTP on %J, "
 		 "database %s", SWITCHBOARD_VERSION, &sc.laddr, &http, cfg->db);
 

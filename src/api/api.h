@@ -22,5 +22,10 @@ int api_alloc(struct api **apip, const struct sa *laddr, struct store *st,
  * frame-ancestors value (EINVAL if it has ';', ',' or control
  * characters). See api/static.c. */
 int api_web(struct api *api, const char *root, const char *frame_ancestors);
+/* Lets the pages under /opencti/ load scripts from and be framed by
+ * origins (space-separated https://host[:port], http only for loopback;
+ * EINVAL otherwise); "" leaves them with the other pages' policy. After
+ * api_web. See api/opencti.c. */
+int api_web_opencti(struct api *api, const char *origins);
 
 #endif

@@ -191,6 +191,12 @@ void api_static(struct api_req *req);
  * request path, or NULL when the path may not name a file */
 const char *api_static_path(char *rel, size_t sz, const struct pl *path);
 
+/* opencti.c: the softphone pages' CSP (opencti_origins) */
+bool api_opencti_origin_ok(const char *origin, size_t len);
+bool api_opencti_origins_ok(const char *origins);
+int  api_opencti_headers(char **hdrp, const char *ancestors,
+			 const char *origins);
+
 /* reply.c */
 const char *api_reason(uint16_t scode);
 int  api_error_json(char **out, const char *code, const char *field,

@@ -97,15 +97,13 @@ static bool loopback_host(const char *host, size_t n)
 }
 
 
-/* Checks url and copies it, less any trailing '/', into o->url. NULL
- * when it is good, else what is wrong with it. */
-static const char *url_check(struct cc_opts *o, const char *url)
+const char *cli_callcenter_url_check(char *out, size_t sz, const char *url)
 {
 	const char *auth, *end, *host_end, *p;
 	bool https;
 	size_t len = strlen(url);
 
-	if (len >= sizeof(o->url) - sizeof(page_path))
+	if (sz < sizeof(page_path) || len >= sz - sizeof(page_path))
 		return "too long";
 
 	for (p = url; *p; p++) {
@@ -165,8 +163,8 @@ static const char *url_check(struct cc_opts *o, const char *url)
 
 	while (len > (size_t)(end - url) && url[len - 1] == '/')
 		len--;
-	memcpy(o->url, url, len);
-	o->url[len] = '\0';
+	memcpy(out, url, len);
+	out[len] = '\0';
 
 	return NULL;
 }
@@ -350,7 +348,7 @@ int cli_callcenter_main(int argc, char *argv[])
 		return EXIT_USAGE;
 	}
 
-	const char *why = url_check(&o, url);
+	const char *why = cli_callcenter_url_check(o.url, sizeof(o.url), url);
 	if (why) {
 		fprintf(stderr, "switchboard callcenter-xml: --url '%s': %s\n",
 			url, why);

@@ -66,6 +66,16 @@ async function waitCall(page, method, pred, what) {
   }
 }
 
+// the softphone's error line (role=alert) must stay empty: a failed API
+// or Open CTI call shows there, not in the console
+async function noError(page) {
+  const t = await phoneFrame(page).evaluate(() => {
+    const e = document.getElementById('error');
+    return e.hidden ? '' : e.textContent;
+  });
+  if (t) throw new Error('the softphone says: ' + t);
+}
+
 async function signIn(f) {
   await f.getByLabel(/id/i).first().fill(env.AGENT);
   await f.getByLabel('Password').fill(env.AGENT_PW);
@@ -119,6 +129,7 @@ async function main() {
         window.__opencti.directory[n] = { Id: id, Name: 'Pat Caller',
           RecordType: 'Contact' };
       }, [env.CALLER, env.CONTACT_ID]);
+      await noError(page);
     });
 
     await step('login_in_frame_enables_click_to_dial', async () => {
@@ -154,12 +165,14 @@ async function main() {
         window.__opencti.directory[n] = { Id: id, Name: 'Pat Caller',
           RecordType: 'Contact' };
       }, [env.CALLER, env.CONTACT_ID]);
+      await noError(page);
     });
 
     await step('available', async () => {
       await frame().getByLabel('Status', { exact: true })
         .selectOption('available');
       await frame().locator('#conn').waitFor({ state: 'hidden' });
+      await noError(page);
     });
 
     await step('offer_pops_the_caller', async () => {
@@ -172,6 +185,7 @@ async function main() {
       await waitCall(page, 'searchAndScreenPop', (a) =>
         a.searchParams === env.CALLER && a.callType === 'inbound',
       'for ' + env.CALLER);
+      await noError(page);
     });
 
     await step('accept', async () => {
@@ -179,6 +193,7 @@ async function main() {
       await frame().locator('#call').waitFor({ state: 'visible' });
       await frame().locator('#call-record')
         .filter({ hasText: env.CONTACT_ID }).waitFor();
+      await noError(page);
     });
 
     await step('mute_hold', async () => {
@@ -194,6 +209,7 @@ async function main() {
       await pressed('hold', 'false');
       // the call lasts a little, so that its duration is not 0
       await new Promise((r) => setTimeout(r, 1200));
+      await noError(page);
     });
 
     await step('hangup_wrapup_saves_the_task', async () => {
@@ -205,6 +221,7 @@ async function main() {
       await frame().locator('#wrapup').waitFor({ state: 'hidden' });
       await waitCall(page, 'saveLog');
       await frame().locator('#log-retry').waitFor({ state: 'hidden' });
+      await noError(page);
     });
 
     await step('click_to_dial_reaches_the_trunk', async () => {
@@ -219,6 +236,7 @@ async function main() {
       // the carrier hangs up
       await frame().locator('#call').waitFor({ state: 'hidden',
         timeout: 30000 });
+      await noError(page);
     });
 
     await page.screenshot({ path: path.join(env.SHOTS, 'opencti.png') })

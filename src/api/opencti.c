@@ -13,39 +13,14 @@
  * and '.', or a bracketed IPv6 address; no wildcard, since one listed
  * origin is one org that may run its script in our page.
  */
-#include <arpa/inet.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <re.h>
 #include "api/api_int.h"
+#include "util/loopback.h"
 
 enum { ORIGIN_MAX = 255, ORIGINS_MAX = 16 };
-
-
-static bool loopback(const char *host, size_t n)
-{
-	char buf[64];
-	struct in_addr a4;
-	struct in6_addr a6;
-
-	if (n == 0 || n >= sizeof(buf))
-		return false;
-	memcpy(buf, host, n);
-	buf[n] = '\0';
-
-	if (!strcmp(buf, "localhost"))
-		return true;
-	if (inet_pton(AF_INET, buf, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
-	if (n > 2 && buf[0] == '[' && buf[n - 1] == ']') {
-		buf[n - 1] = '\0';
-		return inet_pton(AF_INET6, buf + 1, &a6) == 1 &&
-			IN6_IS_ADDR_LOOPBACK(&a6);
-	}
-
-	return false;
-}
 
 
 static bool host_char(char c)
@@ -111,7 +86,7 @@ bool api_opencti_origin_ok(const char *o, size_t n)
 			return false;
 	}
 
-	return https || loopback(host, (size_t)(host_end - host));
+	return https || loopback_host(host, (size_t)(host_end - host));
 }
 
 

@@ -21,13 +21,13 @@
  * the display name has no control characters. Every value is
  * XML-escaped, so a name with & or < still gives a well-formed file.
  */
-#include <arpa/inet.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include "cli/cli.h"
+#include "util/loopback.h"
 
 enum {
 	EXIT_USAGE = 2,
@@ -69,31 +69,6 @@ static void usage(FILE *f)
 		"  --height PX          softphone height, %d-%d (460)\n"
 		"  --width PX           softphone width, %d-%d (320)\n",
 		SIZE_MIN, SIZE_MAX_PX, SIZE_MIN, SIZE_MAX_PX);
-}
-
-
-static bool loopback_host(const char *host, size_t n)
-{
-	char buf[64];
-	struct in_addr a4;
-	struct in6_addr a6;
-
-	if (n == 0 || n >= sizeof(buf))
-		return false;
-	memcpy(buf, host, n);
-	buf[n] = '\0';
-
-	if (!strcmp(buf, "localhost"))
-		return true;
-	if (inet_pton(AF_INET, buf, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
-	if (n > 2 && buf[0] == '[' && buf[n - 1] == ']') {
-		buf[n - 1] = '\0';
-		return inet_pton(AF_INET6, buf + 1, &a6) == 1 &&
-			IN6_IS_ADDR_LOOPBACK(&a6);
-	}
-
-	return false;
 }
 
 

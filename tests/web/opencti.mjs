@@ -107,6 +107,27 @@ async function main() {
       await p.close();
     });
 
+    // where the browser gives the page storage (here: opened on its own,
+    // not framed), the session survives a reload: no second sign-in
+    await step('token_survives_reload_where_storage_allowed', async () => {
+      const p = await ctx.newPage();
+      await p.goto(softphoneUrl(env.ORG_URL));
+      await p.locator('#login').waitFor({ state: 'visible' });
+      await signIn(p);
+      const kept = await p.evaluate(() =>
+        !!sessionStorage.getItem('switchboard.opencti.token'));
+      if (!kept) throw new Error('the token was not kept');
+      await p.reload();
+      await p.locator('#app').waitFor({ state: 'visible' });
+      // signing out ends it: the next load asks again
+      await p.getByRole('button', { name: 'Sign out' }).click();
+      await p.locator('#login').waitFor({ state: 'visible' });
+      const left = await p.evaluate(() =>
+        sessionStorage.getItem('switchboard.opencti.token'));
+      if (left) throw new Error('the token outlived sign-out');
+      await p.close();
+    });
+
     page = await ctx.newPage();
     page.on('console', (m) => {
       if (m.type() === 'error') {

@@ -13,7 +13,8 @@ Flow: the page loads (notifyInitializationComplete, onClickToDial), the
 agent signs in inside the frame (bearer token: the frame is cross-site,
 no cookie), a reload inside the frame
 (the session kept, or where third-party storage is blocked a clean
-sign-in again), Available, a SIPp call is offered
+sign-in again; opened on its own, where storage is allowed, the token
+survives a reload and not a sign-out), Available, a SIPp call is offered
 (setSoftphonePanelVisibility + searchAndScreenPop by the caller's number),
 Accept, mute/hold, hang up, wrap-up (saveLog with the Task), then the
 double's click-to-dial reaches the SIPp carrier. Also: the softphone's
@@ -281,7 +282,7 @@ def test_softphone_in_a_lightning_frame_with_the_opencti_double():
                     c.terminate()
                     c.wait(5)
         failed = [s for s in steps if not s[1]]
-        check(rc == 0 and not failed and len(steps) == 10,
+        check(rc == 0 and not failed and len(steps) == 11,
               "browser steps failed:", failed, "exit", rc, err[-3000:],
               "\nconsole:", done.get("console"),
               "\nlog:\n", sb.logtext()[-3000:])

@@ -9,7 +9,9 @@
  * from 0. reqGeneralInfo must hold reqInternalName at 0 and
  * reqDisplayName at 1; reqAdapterUrl, reqUseApi, reqSoftphoneHeight and
  * reqSoftphoneWidth are required; reqSalesforceCompatibilityMode must
- * say Lightning for sforce.opencti to exist. The dialing prefixes are
+ * say Lightning for sforce.opencti to exist (reqDescription, reqProgId
+ * and reqVersion are the desktop CTI Toolkit's, not Open CTI's, and are
+ * left out). The dialing prefixes are
  * left empty: switchboard's trunks already decide how numbers go out,
  * and Salesforce would only add them on top.
  *

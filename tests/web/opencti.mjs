@@ -119,9 +119,18 @@ async function main() {
       if (!kept) throw new Error('the token was not kept');
       await p.reload();
       await p.locator('#app').waitFor({ state: 'visible' });
-      // signing out ends it: the next load asks again
+      // signing out ends it and turns click-to-dial off; the next load
+      // asks again (the double's record of calls is kept over the reload)
+      await p.evaluate(() => addEventListener('pagehide', () =>
+        sessionStorage.setItem('test.calls', JSON.stringify(
+          window.__opencti.calls.map((c) => c.method)))));
       await p.getByRole('button', { name: 'Sign out' }).click();
       await p.locator('#login').waitFor({ state: 'visible' });
+      const before = await p.evaluate(() =>
+        JSON.parse(sessionStorage.getItem('test.calls')));
+      if (!before || before[before.length - 1] !== 'disableClickToDial') {
+        throw new Error('calls before sign-out: ' + JSON.stringify(before));
+      }
       const left = await p.evaluate(() =>
         sessionStorage.getItem('switchboard.opencti.token'));
       if (left) throw new Error('the token outlived sign-out');
@@ -238,10 +247,25 @@ async function main() {
       await frame().locator('#wrapup').waitFor({ state: 'visible' });
       await frame().getByLabel('Disposition').fill('resolved');
       await frame().getByLabel('Notes').fill('billing question answered');
+      // Salesforce refuses the first Task: the call stays wrapped up in
+      // switchboard, the agent is told and saves the Task again
+      await phoneFrame(page).evaluate(() => {
+        window.__opencti.failNext = 'saveLog';
+      });
       await frame().getByRole('button', { name: 'Save call log' }).click();
       await frame().locator('#wrapup').waitFor({ state: 'hidden' });
-      await waitCall(page, 'saveLog');
+      await frame().locator('#log-retry').waitFor({ state: 'visible' });
+      await frame().locator('#error').filter({ hasText: 'saveLog' })
+        .waitFor();
+      await frame().getByRole('button', { name: 'Save the task again' })
+        .click();
       await frame().locator('#log-retry').waitFor({ state: 'hidden' });
+      const logs = (await ctiCalls(page)).filter((c) =>
+        c.method === 'saveLog');
+      if (logs.length !== 2 || JSON.stringify(logs[0].args) !==
+          JSON.stringify(logs[1].args)) {
+        throw new Error('saveLog calls: ' + JSON.stringify(logs));
+      }
       await noError(page);
     });
 

@@ -14,7 +14,7 @@
 // Callbacks are called asynchronously with the documented response shape
 // {success, returnValue, errors}. searchAndScreenPop answers from
 // window.__opencti.directory (number -> record), saveLog with a new Task
-// id. The test reads window.__opencti.calls (each call, functions shown
+// id (or fail once: failNext). The test reads window.__opencti.calls (each call, functions shown
 // as "<function>") and .violations, and fires click-to-dial with
 // window.__opencti.clickToDial(payload).
 (function () {
@@ -111,11 +111,17 @@
     }
   }
 
-  function answer(args, returnValue) {
-    if (args && typeof args.callback === 'function') {
-      setTimeout(() => args.callback({ success: true, returnValue,
-        errors: null }), 0);
-    }
+  // window.__opencti.failNext = 'saveLog' makes the next call of that
+  // method fail as Salesforce reports failures: success false, errors an
+  // array of messages
+  function answer(method, args, returnValue) {
+    if (!args || typeof args.callback !== 'function') return;
+    const fail = window.__opencti.failNext === method;
+    if (fail) window.__opencti.failNext = null;
+    setTimeout(() => args.callback(fail ?
+      { success: false, returnValue: null,
+        errors: ['Required fields are missing: [Subject]'] } :
+      { success: true, returnValue, errors: null }), 0);
   }
 
   const api = {};
@@ -136,11 +142,11 @@
         const rec = window.__opencti.directory[args && args.searchParams];
         rv = rec ? { [rec.Id]: rec } : {};
       }
-      if (method === 'saveLog') {
+      if (method === 'saveLog' && window.__opencti.failNext !== 'saveLog') {
         state.tasks++;
         rv = { recordId: '00T' + String(state.tasks).padStart(15, '0') };
       }
-      answer(args, rv);
+      answer(method, args, rv);
     };
   }
   api.CALL_TYPE = CALL_TYPE;
@@ -153,6 +159,7 @@
     calls,
     violations,
     directory: {},
+    failNext: null,
     // what Salesforce does when the user clicks an enabled phone number:
     // the listener gets {number, recordId, recordName, objectType}
     clickToDial(payload) {

@@ -100,23 +100,24 @@ function loadOpenCti() {
 }
 
 // Every sforce.opencti method answers {success, returnValue, errors} in
-// its callback; a failure is shown, never thrown into the page.
+// its callback; resolves to {ok, value}. A failure is shown, never thrown
+// into the page.
 function ctiCall(method, args) {
   return new Promise((resolve) => {
     if (!cti) {
-      resolve(null);
+      resolve({ ok: false, value: null });
       return;
     }
     cti[method](Object.assign({}, args, {
       callback: (r) => {
         if (r && r.success) {
-          resolve(r.returnValue === undefined ? null : r.returnValue);
+          resolve({ ok: true, value: r.returnValue });
           return;
         }
         const errs = (r && r.errors) || [];
         showError('Salesforce ' + method + ': ' + (errs.map((e) =>
           (e && e.description) || String(e)).join('; ') || 'failed'));
-        resolve(null);
+        resolve({ ok: false, value: null });
       },
     }));
   });
@@ -133,7 +134,7 @@ function whoOrWhat(type, id) {
 
 async function screenPop(callId, number) {
   await ctiCall('setSoftphonePanelVisibility', { visible: true });
-  const found = await ctiCall('searchAndScreenPop', {
+  const { value: found } = await ctiCall('searchAndScreenPop', {
     searchParams: number || '',
     callType: cti ? cti.CALL_TYPE.INBOUND : 'inbound',
     deferred: false,
@@ -182,7 +183,8 @@ async function saveLog(task) {
   S.pendingLog = task;
   renderLogRetry();
   const r = await ctiCall('saveLog', { value: task });
-  if (r !== null || !cti) {
+  if (r.ok || !cti) {
+    if (cti) clearError();
     S.pendingLog = null;
     S.records.delete(task.CallObject);
     renderLogRetry();
@@ -482,7 +484,7 @@ async function loggedIn(me) {
     $('conn').hidden = up;
   });
   if (cti && !S.clickToDial) {
-    S.clickToDial = (await ctiCall('enableClickToDial', {})) !== null;
+    S.clickToDial = (await ctiCall('enableClickToDial', {})).ok;
   }
 }
 

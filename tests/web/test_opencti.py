@@ -131,13 +131,18 @@ def prerequisites():
           " (scripts/deps.sh installs them)")
 
 
-def csp(sb, path):
+def get(sb, path):
     c = http.client.HTTPConnection("127.0.0.1", sb.http_port, timeout=10)
     c.request("GET", path)
     r = c.getresponse()
-    r.read()
+    body = r.read()
     c.close()
-    return r.status, r.getheader("Content-Security-Policy") or ""
+    return r.status, r.getheader("Content-Security-Policy") or "", body
+
+
+def csp(sb, path):
+    st, pol, _ = get(sb, path)
+    return st, pol
 
 
 def directives(policy):
@@ -161,8 +166,13 @@ def test_csp_lets_only_the_listed_orgs_into_the_softphone():
         check(d["frame-ancestors"] == ["'self'", org,
                                        "http://127.0.0.2:8080"], pol)
         check(d["connect-src"] == ["'self'", "ws:", "wss:"], pol)
-        st, pol = csp(sb, "/opencti/softphone.js")
-        check(st == 200 and org in pol, st, pol)
+        for path in ("/opencti/softphone.js", "/opencti/softphone.css"):
+            st, pol, body = get(sb, path)
+            check(st == 200 and body and org in pol, path, st, pol)
+        # no inline code: the policy would block it
+        _, _, body = get(sb, "/opencti/softphone.html")
+        check(b"<script>" not in body and b"style=" not in body and
+              b" on" + b"click=" not in body, body[:200])
         # every other page keeps its own scripts only
         st, pol = csp(sb, "/agent.html")
         d = directives(pol)

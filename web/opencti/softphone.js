@@ -164,7 +164,9 @@ async function taskFor(id, disposition, notes) {
       1000)) : 0;
   const task = {
     entityApiName: 'Task',
-    Subject: (out ? 'Call to ' : 'Call from ') + (number || 'unknown'),
+    // Task text fields hold 255 characters
+    Subject: ((out ? 'Call to ' : 'Call from ') + (number || 'unknown'))
+      .slice(0, 255),
     CallType: out ? 'Outbound' : 'Inbound',
     CallDurationInSeconds: secs,
     CallDisposition: disposition,

@@ -60,6 +60,9 @@ static const struct opt opts[] = {
 	{"api_allowed_origins", OPT_STR, O(api_allowed_origins), 0, 0,
 	 "other sites' origins whose pages may call the API, space-"
 	 "separated (none)"},
+	{"opencti_origins", OPT_STR, O(opencti_origins), 0, 0,
+	 "Salesforce origins the Open CTI softphone loads from and is "
+	 "framed by, space-separated (none)"},
 	{"asr_backend",  OPT_STR,  O(asr_backend), 0, 0,
 	 "live transcription: pocketsphinx or off (off)"},
 	{"asr_workers",  OPT_U32,  O(asr_workers), 0, 64,

@@ -31,6 +31,7 @@
 #include "call/call.h"
 #include "api/api.h"
 #include "audit/audit.h"
+#include "cli/cli.h"
 
 #define LOG_MODULE "main"
 
@@ -51,6 +52,7 @@ static void usage(FILE *f)
 		"usage: switchboard serve [--config FILE] [options]\n"
 		"       switchboard audit PATH [--format json|md|html] "
 		"[--out FILE] ...\n"
+		"       switchboard callcenter-xml --url URL [--name NAME] ...\n"
 		"       switchboard version\n"
 		"       switchboard --help\n"
 		"\n"
@@ -376,6 +378,14 @@ static int serve(void)
 		goto out;
 	}
 
+	err = api_web_opencti(g.api, cfg->opencti_origins);
+	if (err) {
+		fprintf(stderr, "switchboard: opencti_origins '%s': origins "
+			"https://host[:port] (http only for loopback), "
+			"separated by spaces\n", cfg->opencti_origins);
+		goto out;
+	}
+
 	log_info("switchboard %s: SIP on %J (udp, tcp), HTTP on %J, "
 		 "database %s", SWITCHBOARD_VERSION, &sc.laddr, &http, cfg->db);
 
@@ -423,6 +433,8 @@ int main(int argc, char *argv[])
 	/* offline, no server state: its own options and exit statuses */
 	if (!strcmp(argv[1], "audit"))
 		return audit_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "callcenter-xml"))
+		return cli_callcenter_main(argc - 1, argv + 1);
 
 	if (strcmp(argv[1], "serve")) {
 		fprintf(stderr, "switchboard: unknown command '%s'\n\n",

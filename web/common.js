@@ -1,8 +1,9 @@
 // common.js — what the agent and supervisor pages share: the API (fetch
 // with the session cookie, JSON errors shown to the user), logging in and
 // out, the event stream (WebSocket with reconnect from the last seq), and
-// small DOM and time helpers. No token is kept in JavaScript: login sets
-// an HttpOnly, SameSite=Strict cookie that fetch and the WebSocket send.
+// small DOM and time helpers. The agent and supervisor pages keep no
+// token in JavaScript: login sets an HttpOnly, SameSite=Strict cookie that
+// fetch and the WebSocket send (the framed softphone cannot: useToken).
 
 export class ApiError extends Error {
   constructor(status, code, message, field) {
@@ -13,10 +14,19 @@ export class ApiError extends Error {
   }
 }
 
+// A page framed by another site (web/opencti/, inside Salesforce) gets
+// no SameSite=Strict cookie: it logs in for a token and sends it itself,
+// as a Bearer header and on the event stream's handshake.
+let bearer = null;
+export function useToken(token) {
+  bearer = token || null;
+}
+
 // fetch /api/v1<path>; resolves to the parsed body (null for 204), throws
 // ApiError with the server's code and message on any other status.
 export async function api(method, path, body) {
   const opts = { method, credentials: 'same-origin', headers: {} };
+  if (bearer) opts.headers.Authorization = 'Bearer ' + bearer;
   if (body !== undefined) {
     opts.headers['Content-Type'] = 'application/json';
     opts.body = JSON.stringify(body);
@@ -123,6 +133,10 @@ export class EventStream {
     if (this.seq !== null) {
       url += '?since=' + this.seq + '&stream=' +
         encodeURIComponent(this.stream);
+    }
+    if (bearer) {
+      url += (url.includes('?') ? '&' : '?') + 'access_token=' +
+        encodeURIComponent(bearer);
     }
     let ws;
     try {

@@ -27,5 +27,10 @@ int api_web(struct api *api, const char *root, const char *frame_ancestors);
  * "" for none, the default. EINVAL for an entry that is not an origin.
  * See api/cors.c. */
 int api_allowed_origins(struct api *api, const char *origins);
+/* Lets the pages under /opencti/ load scripts from and be framed by
+ * origins (space-separated https://host[:port], http only for loopback;
+ * EINVAL otherwise); "" leaves them with the other pages' policy. After
+ * api_web. See api/opencti.c. */
+int api_web_opencti(struct api *api, const char *origins);
 
 #endif

@@ -203,6 +203,11 @@ bool api_origin_allowed(const struct api *api, const struct pl *origin);
 int  api_cors_headers(char *buf, size_t sz, const struct api *api,
 		      const struct http_msg *msg);
 bool api_cors_preflight(struct api_req *req);
+/* opencti.c: the softphone pages' CSP (opencti_origins) */
+bool api_opencti_origin_ok(const char *origin, size_t len);
+bool api_opencti_origins_ok(const char *origins);
+int  api_opencti_headers(char **hdrp, const char *ancestors,
+			 const char *origins);
 
 /* reply.c */
 const char *api_reason(uint16_t scode);

@@ -58,6 +58,8 @@ enum {
 struct api_web {
 	char *root;                /* realpath of web_root; NULL: no pages */
 	char *headers;             /* the security headers, CRLF-ended */
+	char *ancestors;           /* web_frame_ancestors */
+	char *opencti_headers;     /* for opencti/..., or NULL (opencti.c) */
 };
 
 static const struct {
@@ -211,7 +213,10 @@ static void reply_file(struct api_req *req, const char *ctype,
 	}
 
 	(void)api_conn_reply_as(req->conn, 200, ctype, "no-cache",
-				web->headers, data, len, head);
+				web->opencti_headers &&
+				!strncmp(rel, "opencti/", 8) ?
+				web->opencti_headers : web->headers,
+				data, len, head);
 	mem_deref(data);
 }
 
@@ -277,6 +282,8 @@ static void web_destructor(void *arg)
 
 	free(web->root);
 	mem_deref(web->headers);
+	mem_deref(web->ancestors);
+	mem_deref(web->opencti_headers);
 }
 
 
@@ -307,6 +314,7 @@ int api_web(struct api *api, const char *root, const char *ancestors)
 			  "Referrer-Policy: no-referrer\r\n",
 			  ancestors,
 			  self ? "X-Frame-Options: SAMEORIGIN\r\n" : "");
+	err = err ? err : str_dup(&web->ancestors, ancestors);
 	if (err) {
 		mem_deref(web);
 		return err;
@@ -322,6 +330,31 @@ int api_web(struct api *api, const char *root, const char *ancestors)
 
 	mem_deref(api->web);
 	api->web = web;
+
+	return 0;
+}
+
+
+int api_web_opencti(struct api *api, const char *origins)
+{
+	struct api_web *web = api ? api->web : NULL;
+	char *hdr = NULL;
+	int err;
+
+	if (!web || !origins || !api_opencti_origins_ok(origins))
+		return EINVAL;
+
+	if (!origins[strspn(origins, " ")]) {
+		web->opencti_headers = mem_deref(web->opencti_headers);
+		return 0;
+	}
+
+	err = api_opencti_headers(&hdr, web->ancestors, origins);
+	if (err)
+		return err;
+
+	mem_deref(web->opencti_headers);
+	web->opencti_headers = hdr;
 
 	return 0;
 }

@@ -70,7 +70,40 @@ static void test_refused_paths(void)
 }
 
 
+/* opencti_origins goes into the softphone's CSP: only plain origins */
+static void test_opencti_origins(void)
+{
+	static const char *const ok[] = {
+		"https://acme.lightning.force.com",
+		"https://acme--c.vf.force.com:443",
+		"http://127.0.0.2:8080", "http://localhost:1", "http://[::1]:80",
+		"https://[2001:db8::1]",
+	};
+	static const char *const bad[] = {
+		"", "acme.lightning.force.com", "http://acme.example",
+		"https://", "https://acme.example/", "https://acme.example/x",
+		"https://*.force.com", "https://a.example:0",
+		"https://a.example:65536", "https://a.example:", "ftp://a",
+		"https://a.example;", "https://a'b", "https://.a",
+		"https://[::1", "https://[zz]", "'self'", "https://a@b",
+		"http://128.0.0.1",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++)
+		CHECK(api_opencti_origin_ok(ok[i], strlen(ok[i])));
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		CHECK(!api_opencti_origin_ok(bad[i], strlen(bad[i])));
+
+	CHECK(api_opencti_origins_ok(""));
+	CHECK(api_opencti_origins_ok("https://a.example  http://127.0.0.1:9"));
+	CHECK(!api_opencti_origins_ok("https://a.example; script-src *"));
+	CHECK(!api_opencti_origins_ok("https://a.example,https://b.example"));
+	CHECK(!api_opencti_origins_ok("https://a.example\thttps://b.example"));
+}
+
+
 UNIT_SUITE(static,
 	UNIT_CASE(test_allowed_paths),
 	UNIT_CASE(test_refused_paths),
+	UNIT_CASE(test_opencti_origins),
 );

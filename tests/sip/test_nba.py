@@ -206,5 +206,39 @@ def test_cancel_call_gets_the_retention_offer_once_and_accept_counts():
              "dismissed": 0}], st, body)
 
 
+def test_an_utterance_decoded_after_the_hang_up_recommends_nothing():
+    """The caller hangs up just as the sentence ends: the utterance is
+    decoded after the call ended, so its sentiment is shown without a
+    running score and nothing is recommended; switchboard goes on."""
+    tmp = tempfile.mkdtemp(prefix="sbtest-nba-")
+    wav = speech_wav(os.path.join(tmp, "customer.wav"), [SENTENCE])
+    # u-law: 8000 bytes a second; the WAV ends with 1.2 s of silence
+    speech_end_ms = int((os.path.getsize(wav) - 60) / 8) - 1200
+    with Switchboard(PROVISION, args=ASR) as sb, \
+            SippAgent("agent.xml", calls=1, rtp_echo=False) as phone:
+        ws = WsClient(sb.http_port, "/api/v1/events", token=ADMIN_TOKEN)
+        check(ws.recv_json()["type"] == "hello")
+        register(sb, "alice", phone.port)
+        cp = sipp(sb.sip_port, with_wav("caller_speaks.xml", wav),
+                  "-p", free_port(), "-mp", free_media_port(), "-m", 1,
+                  keys={"dest": NUMBER, "talk_ms": speech_end_ms + 100})
+        check(cp.returncode == 0, cp.stdout[-3000:])
+        msgs = ws.recv_until(lambda m: m["type"] == "nba.sentiment",
+                             timeout=15)
+        msgs += ws.recv_quiet(wait=1.0)
+        ws.close()
+        types = [m["type"] for m in msgs]
+        check("call.ended" in types and
+              types.index("call.ended") < types.index("nba.sentiment"),
+              "the final came after the end", types)
+        sent = [m["data"] for m in msgs if m["type"] == "nba.sentiment"]
+        check(all(s["running"] is None and s["negative"] is False
+                  for s in sent), sent)
+        check("nba.recommendation" not in types, types)
+        st, body = sb.api("GET", "/api/v1/nba/stats")
+        check(st == 200 and body == {"recommendations": []}, st, body)
+        check(sb.api("GET", "/api/v1/health")[0] == 200)
+
+
 if __name__ == "__main__":
     sys.exit(sbtest.run(globals(), "sip/nba"))

@@ -110,8 +110,14 @@ int  nba_vocab_find(const struct nba *n, uint64_t h);
 size_t nba_vector(const char *text, struct nba_feat *f, size_t max);
 
 /* classify.c: tuned on the dev split (see docs/NOTES.md) */
+#ifndef NBA_CENTROID_SHARE
 #define NBA_CENTROID_SHARE 0.5   /* centroid vs nearest example */
-#define NBA_NONE_BELOW     0.25  /* similarity of the pseudo-intent none */
-#define NBA_TEMPERATURE    0.08  /* softmax temperature */
+#endif
+#ifndef NBA_NONE_BELOW
+#define NBA_NONE_BELOW 0.2  /* similarity of the pseudo-intent none */
+#endif
+#ifndef NBA_TEMPERATURE
+#define NBA_TEMPERATURE 0.04  /* softmax temperature */
+#endif
 
 #endif

@@ -18,8 +18,12 @@
 #include <re.h>
 #include "nba/internal.h"
 
+#ifndef KEYWORD_BOOST
 #define KEYWORD_BOOST 2.0
+#endif
+#ifndef UNKNOWN_SHARE
 #define UNKNOWN_SHARE 0.5     /* weight of a feature no intent has */
+#endif
 
 
 static void destructor(void *arg)

@@ -6,15 +6,26 @@
  * whole), apostrophes vanish ("don't" -> "dont") and everything else
  * separates words. Sentence punctuation also ends a negation's reach.
  */
+#include <stdio.h>
 #include <string.h>
 #include "nba/internal.h"
 
 /* weights of the feature kinds, tuned on the dev split */
-#define W_WORD     1.0
-#define W_NEGATED  0.5   /* the plain concept of a negated word */
-#define W_PAIR     0.5
-#define W_GRAM     0.15
-#define GRAM       4
+#ifndef W_WORD
+#define W_WORD 1.0
+#endif
+#ifndef W_NEGATED
+#define W_NEGATED 0.5   /* the plain concept of a negated word */
+#endif
+#ifndef W_PAIR
+#define W_PAIR 0.5
+#endif
+#ifndef W_GRAM
+#define W_GRAM 0.1
+#endif
+#ifndef GRAM
+#define GRAM 4
+#endif
 
 
 uint64_t nba_hash(const char *prefix, const char *s, const char *s2)
@@ -74,7 +85,7 @@ void nba_stem(char *w)
 		"ization", "ational", "fulness", "ousness", "iveness",
 		"ation", "ement", "ment", "ness", "able", "ible", "ance",
 		"ence", "ful", "ous", "ive", "ize", "ise", "ate", "ity",
-		"ly", "al",
+		"ly",
 	};
 	size_t len = strlen(w);
 
@@ -102,10 +113,20 @@ void nba_stem(char *w)
 	else
 		goto deriv;
 
-	if (len >= 4 && w[len - 1] == w[len - 2] && !is_vowel(w[len - 1]) &&
-	    !strchr("lsz", w[len - 1]))
+	/* "compensated" -> "compensate", like the bare verb; then its
+	 * derivational suffix goes too */
+	if (ends(w, len, "at") || ends(w, len, "bl") ||
+	    ends(w, len, "iz")) {
+		w[len++] = 'e';
+	}
+	else if (len >= 4 && w[len - 1] == w[len - 2] &&
+		 !is_vowel(w[len - 1]) && !strchr("lsz", w[len - 1])) {
 		--len;
-	goto final_e;
+		goto final_e;
+	}
+	else {
+		goto final_e;
+	}
 
  deriv:
 	for (size_t i = 0; i < sizeof(deriv) / sizeof(deriv[0]); i++) {
@@ -176,6 +197,38 @@ static size_t split(const char *text, struct word *w, size_t max)
 }
 
 
+/* the concept of words w[0..n) as one phrase, its surface to surface */
+static const char *phrase(const struct word *w, size_t n, char *surface)
+{
+	char key[3 * NBA_WORD + 3] = "", st[NBA_WORD];
+	const char *concept;
+
+	for (size_t j = 0; j < n; j++) {
+		if (j && w[j].boundary)
+			return NULL;
+		strcpy(st, w[j].s);
+		nba_stem(st);
+		if (j)
+			strcat(key, " ");
+		strcat(key, st);
+	}
+
+	concept = nba_lex_concept(key);
+	if (!concept)
+		return NULL;
+
+	surface[0] = '\0';
+	for (size_t j = 0; j < n; j++) {
+		size_t have = strlen(surface);
+
+		snprintf(surface + have, NBA_WORD - have, "%s%s",
+			 j ? " " : "", w[j].s);
+	}
+
+	return concept;
+}
+
+
 size_t nba_tokenize(const char *text, struct nba_tok *t, size_t max)
 {
 	struct word w[NBA_TOKENS];
@@ -203,29 +256,13 @@ size_t nba_tokenize(const char *text, struct nba_tok *t, size_t max)
 		    !strcmp(w[i].s, "though") || !strcmp(w[i].s, "although"))
 			reach = 0;
 
-		/* two-word phrases first: "log in", "sign up", "hung up" */
-		if (i + 1 < nw && !w[i + 1].boundary) {
-			char a[NBA_WORD], b[NBA_WORD], ab[2 * NBA_WORD];
-
-			strcpy(a, w[i].s);
-			strcpy(b, w[i + 1].s);
-			nba_stem(a);
-			nba_stem(b);
-			strcpy(ab, a);
-			strcat(ab, " ");
-			strcat(ab, b);
-			concept = nba_lex_concept(ab);
-			if (concept) {
-				size_t la = strlen(w[i].s);
-
-				memcpy(k->surface, w[i].s, la);
-				k->surface[la] = ' ';
-				strncpy(k->surface + la + 1, w[i + 1].s,
-					NBA_WORD - la - 2);
-				k->surface[NBA_WORD - 1] = '\0';
+		/* phrases first, longest first: "on its way", "log in" */
+		for (size_t len = 3; len >= 2 && !concept; len--) {
+			if (i + len <= nw &&
+			    (concept = phrase(w + i, len, k->surface))) {
 				strncpy(k->stem, concept, NBA_WORD - 1);
 				k->concept = concept;
-				++i;
+				i += len - 1;
 			}
 		}
 
@@ -310,7 +347,8 @@ size_t nba_features(const struct nba_tok *t, size_t ntok,
 		if (prev >= 0)
 			n = add(f, n, max, nba_hash("b", t[prev].concept,
 						    k->concept),
-				W_PAIR, (size_t)prev, i);
+				W_PAIR,
+				(size_t)prev, i);
 		prev = (long)i;
 
 		/* character n-grams of the stem: spelling and ASR slips,

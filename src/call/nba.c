@@ -44,8 +44,9 @@ static int words_print(struct re_printf *pf, const struct words *ws)
 }
 
 
-/* -1..1 to three decimals; libre's %f cuts toward zero, fine for a
- * score */
+/* The utterance's score and the call's running one (the customer's
+ * utterances only). -1..1 to three decimals; libre's %f cuts toward
+ * zero, fine for a score. */
 static void sentiment(struct call *call, const struct asr_result *r,
 		      const struct nba_sentiment *s)
 {
@@ -54,7 +55,9 @@ static void sentiment(struct call *call, const struct asr_result *r,
 	char running[16] = "null";
 
 	if (call) {
-		turned = nba_call_mood(call->nba, s->score);
+		/* the call's mood is the customer's */
+		if (0 == strcmp(r->role, "customer"))
+			turned = nba_call_mood(call->nba, s->score);
 		(void)re_snprintf(running, sizeof(running), "%.3f",
 				  nba_call_score(call->nba));
 	}

@@ -98,7 +98,7 @@ static int collect(void ***objsp, size_t *np, const struct prov_batch *b,
 			objs[cnt++] = arr[i]->obj;
 	}
 
-	LIST_FOREACH(b ? &b->items : NULL, le) {
+	for (le = b ? b->items.head : NULL; le; le = le->next) {
 		const struct prov_item *it = le->data;
 
 		if (it->kind == kind && it->obj)

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Next best action end to end: a SIPp caller whose audio (flite's kal
-voice, 8 kHz u-law) says "I want to cancel my subscription", twice, on the
-billing queue; pocketsphinx transcribes it in switchboard, and the
-agent's own event stream (its page) gets nba.recommendation for the
-retention offer once, soon after the utterance's transcript.final, with
-nba.sentiment for the customer's utterances. Accept is recorded, shows in
-GET /api/v1/nba/stats, and another agent may not answer it.
+voice, 8 kHz u-law) first sounds upset, then says "I want to cancel my
+subscription", twice, on the billing queue; pocketsphinx transcribes it
+in switchboard, and the agent's own event stream (its page) gets
+nba.sentiment for each utterance (the call flagged negative once), the
+sentiment rule's recommendation, and nba.recommendation for the
+retention offer once, soon after the utterance's transcript.final.
+Accept is recorded, shows in GET /api/v1/nba/stats, and another agent
+may not answer it.
 
 The two latencies are printed (NBA-LATENCY lines): final -> recommendation
 (server event times) and the utterance's end in the audio ->
@@ -25,6 +27,9 @@ from test_transcribe import register, with_wav  # noqa: E402
 
 NUMBER = "+15550100"
 SENTENCE = "I want to cancel my subscription"
+# pocketsphinx hears "that is ridiculous i am so frustrated": no intent,
+# clearly negative
+UPSET = "this is ridiculous I am so frustrated"
 
 PROVISION = {
     "agents": [
@@ -60,6 +65,10 @@ PROVISION = {
          "action": {"type": "article", "target": "KB-1042"},
          "when": {"intent": "cancel_subscription", "min_confidence": 0.6,
                   "queue": "billing", "after_s": 0}},
+        {"id": "calm_customer", "title": "Acknowledge the frustration",
+         "action": {"type": "script",
+                    "target": "I understand, let me sort this out now."},
+         "when": {"sentiment_below": -0.3}},
     ],
 }
 
@@ -102,7 +111,7 @@ def token(sb, agent, password):
 def test_cancel_call_gets_the_retention_offer_once_and_accept_counts():
     tmp = tempfile.mkdtemp(prefix="sbtest-nba-")
     wav = speech_wav(os.path.join(tmp, "customer.wav"),
-                     [SENTENCE, SENTENCE])
+                     [UPSET, SENTENCE, SENTENCE])
     with Switchboard(PROVISION, args=ASR) as sb, \
             SippAgent("agent_autoanswer.xml", calls=1,
                       rtp_echo=False) as phone:
@@ -114,7 +123,7 @@ def test_cancel_call_gets_the_retention_offer_once_and_accept_counts():
         register(sb, "alice", phone.port)
         caller = sipp(sb.sip_port, with_wav("caller_speaks.xml", wav),
                       "-p", free_port(), "-mp", free_media_port(), "-m", 1,
-                      keys={"dest": NUMBER, "talk_ms": 9500}, timeout=40,
+                      keys={"dest": NUMBER, "talk_ms": 14000}, timeout=40,
                       background=True)
 
         msgs = ws.recv_until(lambda m: m["type"] == "call.offered",
@@ -131,7 +140,7 @@ def test_cancel_call_gets_the_retention_offer_once_and_accept_counts():
 
         def done(m):
             msgs.append(m)
-            return m["type"] == "call.ended" and len(customer_finals()) >= 2
+            return m["type"] == "call.ended" and len(customer_finals()) >= 3
         try:
             ws.recv_until(done, timeout=25)
         except (AssertionError, OSError):
@@ -146,13 +155,19 @@ def test_cancel_call_gets_the_retention_offer_once_and_accept_counts():
         finals = customer_finals()
         texts = [f["data"]["text"] for f in finals]
         print("transcribed:", texts)
-        check(len(finals) >= 2, "finals", texts)
+        check(len(finals) >= 3, "finals", texts)
 
         recs = [m for m in msgs if m["type"] == "nba.recommendation" and
                 m["data"]["call"] == cid]
-        check(len(recs) == 1, "one recommendation, not repeated", recs,
-              texts)
-        rec = recs[0]
+        check(sorted(r["data"]["recommendation"] for r in recs) ==
+              ["calm_customer", "retention_offer"],
+              "each once, not repeated", recs, texts)
+        calm = [r["data"] for r in recs
+                if r["data"]["recommendation"] == "calm_customer"][0]
+        check(calm["text"] == texts[0] and calm["intent"] is None and
+              calm["action"]["type"] == "script", calm)
+        rec = [r for r in recs
+               if r["data"]["recommendation"] == "retention_offer"][0]
         d = rec["data"]
         check(d["recommendation"] == "retention_offer" and
               d["agent"] == "alice" and
@@ -180,7 +195,11 @@ def test_cancel_call_gets_the_retention_offer_once_and_accept_counts():
         for s in sent:
             check(-1 <= s["score"] <= 1 and isinstance(s["negative"], bool)
                   and isinstance(s["words"], list), s)
-        check(any(s["running"] is not None for s in sent), sent)
+        check(all(s["running"] is not None for s in sent), sent)
+        # the upset utterance turns the call negative, once
+        check(sent[0]["score"] < -0.3 and sent[0]["negative"] and
+              sent[0]["running"] < -0.3, sent[0])
+        check([s["turned_negative"] for s in sent].count(True) == 1, sent)
 
         # bob may not answer alice's recommendation; alice may, once
         path = "/api/v1/calls/%s/recommendations/retention_offer/" % cid
@@ -202,6 +221,8 @@ def test_cancel_call_gets_the_retention_offer_once_and_accept_counts():
 
         st, body = sb.api("GET", "/api/v1/nba/stats")
         check(st == 200 and body["recommendations"] == [
+            {"id": "calm_customer", "shown": 1, "accepted": 0,
+             "dismissed": 0},
             {"id": "retention_offer", "shown": 1, "accepted": 1,
              "dismissed": 0}], st, body)
 

@@ -102,7 +102,8 @@ async function main() {
       // the running sentiment is on the call panel
       await agent.locator('#call-mood').waitFor({ state: 'visible' });
       const mood = await agent.locator('#call-mood').textContent();
-      if (!/Customer mood: \w+ \(-?\d\.\d\d\)/.test(mood)) {
+      if (!/Customer mood: \w+ \(-?\d\.\d\d\) — call turned negative/
+        .test(mood)) {
         throw new Error('mood ' + mood);
       }
       // nothing may be wider than the side panel
@@ -111,11 +112,12 @@ async function main() {
       if (w > 400) throw new Error('page is ' + w + ' px wide at 400');
     });
 
-    await step('supervisor_sentiment', async () => {
+    await step('supervisor_flags_negative', async () => {
       await sup.waitForFunction(() => {
         const row = document.querySelector('#calls tr');
         const cell = row && row.lastElementChild;
-        return cell && /-?\d\.\d\d$/.test(cell.textContent);
+        return cell && cell.classList.contains('negative') &&
+          /^Negative -?\d\.\d\d$/.test(cell.textContent);
       }, null, { timeout: STEP_MS });
     });
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Next best action in a real browser (nba_pages.mjs, as test_pages.py):
-the caller's audio says "I want to cancel my subscription"; on the agent
-page (its stream open, so Accept takes the call) the retention card shows
-with the words it came from, the customer's mood shows on the call panel
-and on the supervisor's live calls; Accept on the card is stored and
-counted in GET /api/v1/nba/stats. Screenshots: build/screenshots/
+the caller sounds upset, then says "I want to cancel my subscription";
+on the agent page (its stream open, so Accept takes the call) the
+retention card shows with the words it came from, the customer's mood
+shows on the call panel, and the supervisor's live calls flag the call
+negative; Accept on the card is stored and counted in
+GET /api/v1/nba/stats. Screenshots: build/screenshots/
 agent-nba.png and supervisor-nba.png."""
 import os
 import sys
@@ -28,7 +29,7 @@ def test_card_why_accept_and_sentiment():
     prerequisites()
     tmp = tempfile.mkdtemp(prefix="sbtest-nba-web-")
     wav = test_nba.speech_wav(os.path.join(tmp, "customer.wav"),
-                              [test_nba.SENTENCE])
+                              [test_nba.UPSET, test_nba.SENTENCE])
     with Switchboard(PROVISION, args=["--web-root", WEB] + test_nba.ASR) \
             as sb, SippAgent("agent_autoanswer.xml", calls=1,
                              rtp_echo=False, timeout=RUN_S) as phone:
@@ -61,6 +62,8 @@ def test_card_why_accept_and_sentiment():
 
         st, body = sb.api("GET", "/api/v1/nba/stats")
         check(st == 200 and body["recommendations"] == [
+            {"id": "calm_customer", "shown": 1, "accepted": 0,
+             "dismissed": 0},
             {"id": "retention_offer", "shown": 1, "accepted": 1,
              "dismissed": 0}], st, body)
 

@@ -116,11 +116,35 @@ static void recommend(struct call *call, const struct asr_result *r,
 }
 
 
+/* What a call knows about itself that a rule's "when.data" may ask for:
+ * the number dialled, the trunk it came by, the direction. Calls carry
+ * no data of their own (yet). */
+static size_t call_data(const char *data[8], const struct call *call)
+{
+	size_t n = 0;
+
+	data[n++] = "direction";
+	data[n++] = call->outbound ? "outbound" : "inbound";
+
+	if (call->to) {
+		data[n++] = "to";
+		data[n++] = call->to;
+	}
+
+	if (call->trunk) {
+		data[n++] = "trunk";
+		data[n++] = call->trunk;
+	}
+
+	return n;
+}
+
+
 void call_nba_utterance(const struct asr_result *r)
 {
 	const struct nba *model = prov_nba();
 	struct call *call = call_find(r->call_id);
-	const char *ids[FIRED_MAX];
+	const char *ids[FIRED_MAX], *data[8];
 	struct nba_sentiment s;
 	struct nba_context ctx;
 	struct nba_class c;
@@ -151,6 +175,8 @@ void call_nba_utterance(const struct asr_result *r)
 	ctx.caller = call->from_number;
 	ctx.call_s = (double)(call_wallclock() - call->arrived) / 1000.0;
 	ctx.call = call->nba;
+	ctx.ndata = call_data(data, call);
+	ctx.data = data;
 
 	n = nba_rules(model, &c, &ctx, ids, ARRAY_SIZE(ids));
 	for (size_t i = 0; i < n; i++)

@@ -68,7 +68,12 @@ PROVISION = {
         {"id": "calm_customer", "title": "Acknowledge the frustration",
          "action": {"type": "script",
                     "target": "I understand, let me sort this out now."},
-         "when": {"sentiment_below": -0.3}},
+         "when": {"sentiment_below": -0.3,
+                  "data": {"direction": "inbound", "trunk": "carrier"}}},
+        # what the call knows does not match: never fires
+        {"id": "vip_line", "title": "VIP line",
+         "action": {"type": "transfer", "target": "vip"},
+         "when": {"sentiment_below": -0.3, "data": {"to": "+15550999"}}},
     ],
 }
 

@@ -7,7 +7,7 @@ import {
   fmtDuration, fmtTime, todayUtc, secondsSince,
   stateSync,
 } from './common.js';
-import { nbaCall, nbaEvent } from './nba.js';
+import { nbaCall, nbaEvent, nbaLoad } from './nba.js';
 
 const S = {
   me: null,            // {id, name, role}
@@ -261,7 +261,7 @@ async function loadState() {
   render();
   tick();
   if (S.call) {
-    nbaCall(S.call.id);
+    nbaLoad(S.call.id);
     loadTranscript(S.call.id);
   }
 }

@@ -96,6 +96,29 @@ export function nbaCall(id) {
   render();
 }
 
+// After a reload: what the current call was shown so far, and answers.
+// A server without the read-out (404 for the path) leaves the pane empty.
+export async function nbaLoad(id) {
+  nbaCall(id);
+  try {
+    const r = await api('GET', '/calls/' + encodeURIComponent(id) +
+      '/recommendations');
+    if (N.call !== id) return;
+    // the stored ones in the order shown; events that came meanwhile keep
+    // what they know
+    const stored = r.recommendations.map((c) => {
+      const had = N.cards.find((x) => x.recommendation === c.recommendation);
+      return Object.assign(c, { outcome: (had && had.outcome) ||
+        c.outcome });
+    });
+    N.cards = stored.concat(N.cards.filter((x) => !stored.some((c) =>
+      c.recommendation === x.recommendation)));
+    render();
+  } catch (e) {
+    if (!(e instanceof ApiError)) showError(e);
+  }
+}
+
 export function nbaEvent(ev) {
   const d = ev.data || {};
   if (d.call !== N.call) return false;

@@ -69,6 +69,8 @@ static const struct route {
 	 * checks the call's agent */
 	{"calls",  true,  "recommendations/+", "POST", api_nba_feedback,
 	 API_ROLE_AGENT},
+	{"calls",  true,  "recommendations", "GET", api_nba_call_list,
+	 API_ROLE_AGENT},
 	{"nba",    true,  NULL,      "POST", api_nba_post,
 	 API_ROLE_SUPERVISOR},
 	{"nba",    true,  NULL,      "GET",  api_nba_get,

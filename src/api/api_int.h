@@ -227,6 +227,7 @@ void api_call_transcript(struct api_req *req);   /* transcript.c */
 void api_nba_post(struct api_req *req);
 void api_nba_get(struct api_req *req);
 void api_nba_feedback(struct api_req *req);
+void api_nba_call_list(struct api_req *req);
 void api_call_hangup(struct api_req *req);      /* control.c */
 void api_call_wrapup(struct api_req *req);
 void api_call_mute(struct api_req *req);

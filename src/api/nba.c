@@ -9,6 +9,9 @@
  *   POST /api/v1/calls/{id}/recommendations/{rid}/{accept,dismiss}
  *                               the agent it was shown to (or a
  *                               supervisor) answers it, once
+ *   GET  /api/v1/calls/{id}/recommendations
+ *                               what the call's agent was shown, and
+ *                               the answers (its agent, supervisors)
  *
  * The model is provisioning's (prov_nba); the feedback is the store's.
  */
@@ -297,7 +300,7 @@ static void feedback(struct api_req *req, const char *rid,
 	}
 
 	err = store_nba_feedback(req->api->st, req->id, rid, outcome,
-				 req->who.agent);
+				 req->who.agent, NULL);
 	if (err == EALREADY) {
 		api_reply_error(req, 409, "conflict", NULL, "recommendation "
 				"'%s' of call '%s' was already accepted or "
@@ -360,4 +363,36 @@ void api_nba_feedback(struct api_req *req)
 	feedback(req, id, pl_strcmp(&verb, "accept") ? "dismissed" :
 		 "accepted");
 	mem_deref(id);
+}
+
+
+void api_nba_call_list(struct api_req *req)
+{
+	char *out = NULL;
+	bool own = true;
+	int err = 0;
+
+	if (req->who.role == API_ROLE_AGENT)
+		err = store_call_involves(req->api->st, req->id,
+					  req->who.agent, &own);
+	if (!err && !own) {
+		api_reply_error(req, 403, "forbidden", NULL, "call '%s' is not "
+				"one of yours", req->id);
+		return;
+	}
+
+	/* a call that is not in the store had no recommendations either */
+	err = err ? err : store_call_json(req->api->st, req->id, &out);
+	out = mem_deref(out);
+	err = err ? err : store_nba_call_json(req->api->st, req->id, &out);
+	if (err == ENOENT)
+		api_reply_error(req, 404, "not_found", NULL, "no call '%s'",
+				req->id);
+	else if (err)
+		api_reply_error(req, 500, "internal", NULL, "could not read "
+				"the recommendations (%m)", err);
+	else
+		api_reply_json(req, 200, out);
+
+	mem_deref(out);
 }

@@ -88,31 +88,41 @@ static void recommend(struct call *call, const struct asr_result *r,
 	const struct prov_recommendation *rec = prov_recommendation_find(id);
 	const struct words ws = {c->drivers, c->ndrivers};
 	const bool intent = c->ntop && !c->none;
+	char *data = NULL;
 	int err;
 
 	err = nba_call_mark(call->nba, id);
-	if (err || !rec) {
+	if (!err && !rec)
+		err = ENOENT;
+	if (!err)
+		err = re_sdprintf(&data, "{\"call\":\"%s\",\"agent\":%H,"
+				  "\"recommendation\":%H,\"title\":%H,"
+				  "\"body\":%H,\"action\":%H,\"intent\":%H,"
+				  "\"confidence\":%.3f,\"role\":\"%s\","
+				  "\"text\":%H,\"drivers\":%H}",
+				  call->id, jsonstr_print, r->agent,
+				  jsonstr_print, id, jsonstr_print,
+				  rec->title, jsonstr_print, rec->body,
+				  action_print, rec, jsonstr_print,
+				  intent ? c->top[0].intent : NULL,
+				  intent ? c->top[0].confidence : 0.0,
+				  r->role, jsonstr_print, r->text,
+				  words_print, &ws);
+	if (err) {
 		log_warn("call %s: recommendation %s not shown: %m", call->id,
-			 id, err ? err : ENOENT);
+			 id, err);
 		return;
 	}
 
-	err = store_nba_feedback(cs.store, call->id, id, "shown", r->agent);
+	/* what the agent was shown, so that its page can show it again */
+	err = store_nba_feedback(cs.store, call->id, id, "shown", r->agent,
+				 data);
 	if (err && err != EALREADY)
 		log_warn("call %s: recommendation %s not counted: %m",
 			 call->id, id, err);
 
-	call_event("nba.recommendation", r->agent, "{\"call\":\"%s\","
-		   "\"agent\":%H,\"recommendation\":%H,\"title\":%H,"
-		   "\"body\":%H,\"action\":%H,\"intent\":%H,"
-		   "\"confidence\":%.3f,\"role\":\"%s\",\"text\":%H,"
-		   "\"drivers\":%H}",
-		   call->id, jsonstr_print, r->agent, jsonstr_print, id,
-		   jsonstr_print, rec->title, jsonstr_print, rec->body,
-		   action_print, rec, jsonstr_print,
-		   intent ? c->top[0].intent : NULL,
-		   intent ? c->top[0].confidence : 0.0, r->role,
-		   jsonstr_print, r->text, words_print, &ws);
+	call_event("nba.recommendation", r->agent, "%s", data);
+	mem_deref(data);
 }
 
 

@@ -20,7 +20,7 @@ static bool answer(const char *outcome)
 
 int store_nba_feedback(struct store *st, const char *call_id,
 		       const char *rec, const char *outcome,
-		       const char *agent)
+		       const char *agent, const char *detail)
 {
 	sqlite3_stmt *s;
 	int err = 0, rc;
@@ -40,7 +40,8 @@ int store_nba_feedback(struct store *st, const char *call_id,
 	if (SQLITE_OK != sqlite3_prepare_v2(st->db, "INSERT INTO "
 					    "nba_feedback (call_id, "
 					    "recommendation, outcome, agent, "
-					    "at) VALUES (?1, ?2, ?3, ?4, ?5)",
+					    "at, detail) VALUES (?1, ?2, ?3, "
+					    "?4, ?5, ?6)",
 					    -1, &s, NULL))
 		return store_dberr(st, "nba feedback");
 
@@ -50,6 +51,8 @@ int store_nba_feedback(struct store *st, const char *call_id,
 	if (agent && agent[0])
 		sqlite3_bind_text(s, 4, agent, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 5, (sqlite3_int64)store_now_ms());
+	if (detail)
+		sqlite3_bind_text(s, 6, detail, -1, SQLITE_STATIC);
 
 	rc = sqlite3_step(s);
 	if ((rc & 0xff) == SQLITE_CONSTRAINT)
@@ -91,6 +94,68 @@ int store_nba_shown_to(struct store *st, const char *call_id,
 		err = store_dberr(st, "nba feedback");
 
 	sqlite3_finalize(s);
+	return err;
+}
+
+
+int store_nba_call_json(struct store *st, const char *call_id, char **out)
+{
+	struct mbuf *mb;
+	sqlite3_stmt *s;
+	int rc = SQLITE_DONE, err = 0;
+	bool first = true;
+
+	if (!st || !call_id || !out)
+		return EINVAL;
+
+	if (SQLITE_OK != sqlite3_prepare_v2(st->db, "SELECT f.detail, "
+					    "(SELECT a.outcome FROM "
+					    "nba_feedback a WHERE a.call_id = "
+					    "f.call_id AND a.recommendation = "
+					    "f.recommendation AND a.outcome "
+					    "!= 'shown') FROM nba_feedback f "
+					    "WHERE f.call_id = ?1 AND "
+					    "f.outcome = 'shown' AND f.detail "
+					    "IS NOT NULL ORDER BY f.at, "
+					    "f.recommendation", -1, &s, NULL))
+		return store_dberr(st, "nba feedback");
+
+	mb = mbuf_alloc(512);
+	if (!mb) {
+		sqlite3_finalize(s);
+		return ENOMEM;
+	}
+
+	sqlite3_bind_text(s, 1, call_id, -1, SQLITE_STATIC);
+
+	err = mbuf_printf(mb, "{\"call\":%H,\"recommendations\":[",
+			  jsonstr_print, call_id);
+
+	while (!err && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *detail = (const char *)sqlite3_column_text(s, 0);
+		const char *outcome = (const char *)sqlite3_column_text(s, 1);
+		const size_t len = strlen(detail);
+
+		/* the stored object, with its answer added */
+		if (len < 2 || detail[len - 1] != '}')
+			continue;
+
+		err = mbuf_printf(mb, "%s%b,\"outcome\":%H}", first ? "" : ",",
+				  detail, len - 1, jsonstr_print, outcome);
+		first = false;
+	}
+
+	if (!err && rc != SQLITE_DONE)
+		err = store_dberr(st, "nba feedback");
+	if (!err)
+		err = mbuf_printf(mb, "]}");
+	if (!err) {
+		mb->pos = 0;
+		err = mbuf_strdup(mb, out, mb->end);
+	}
+
+	sqlite3_finalize(s);
+	mem_deref(mb);
 	return err;
 }
 

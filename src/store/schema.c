@@ -14,8 +14,9 @@
 #define LOG_MODULE "store"
 
 /* Next best action's tables; its own macro so that its place in the list
- * below is one line. One "shown" row per recommendation and call, then
- * at most one "accepted" or "dismissed" row (the partial index). */
+ * below is one line. One "shown" row per recommendation and call (detail:
+ * the nba.recommendation event's data), then at most one "accepted" or
+ * "dismissed" row (the partial index). */
 #define NBA_MIGRATION \
 	"CREATE TABLE intents (id TEXT PRIMARY KEY, doc TEXT NOT NULL, " \
 	"  updated_at INTEGER NOT NULL) WITHOUT ROWID;" \
@@ -24,6 +25,7 @@
 	"CREATE TABLE nba_feedback (" \
 	"  call_id TEXT NOT NULL, recommendation TEXT NOT NULL," \
 	"  outcome TEXT NOT NULL, agent TEXT, at INTEGER NOT NULL," \
+	"  detail TEXT," \
 	"  PRIMARY KEY (call_id, recommendation, outcome)) WITHOUT ROWID;" \
 	"CREATE UNIQUE INDEX nba_feedback_once ON nba_feedback " \
 	"  (call_id, recommendation) WHERE outcome != 'shown';" \

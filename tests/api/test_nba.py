@@ -356,6 +356,13 @@ def test_feedback_permissions_and_stats():
             st, body = sb.api("POST", path, token=bob)
             check(st == 404, path, st, body)
 
+        # the rows above belong to no stored call: nothing to list
+        st, body = sb.api("GET", "/api/v1/calls/c1/recommendations")
+        check(st == 404, st, body)
+        st, body = sb.api("GET", "/api/v1/calls/c1/recommendations",
+                          token=alice)
+        check(st == 403, st, body)
+
         st, body = sb.api("GET", "/api/v1/nba/stats", token=sam)
         check(st == 200 and body == {"recommendations": [
             {"id": "refund_check", "shown": 1, "accepted": 0,

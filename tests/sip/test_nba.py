@@ -128,7 +128,7 @@ def test_cancel_call_gets_the_retention_offer_once_and_accept_counts():
         register(sb, "alice", phone.port)
         caller = sipp(sb.sip_port, with_wav("caller_speaks.xml", wav),
                       "-p", free_port(), "-mp", free_media_port(), "-m", 1,
-                      keys={"dest": NUMBER, "talk_ms": 14000}, timeout=40,
+                      keys={"dest": NUMBER, "talk_ms": 16000}, timeout=40,
                       background=True)
 
         msgs = ws.recv_until(lambda m: m["type"] == "call.offered",
@@ -193,14 +193,20 @@ def test_cancel_call_gets_the_retention_offer_once_and_accept_counts():
               "recommendation %.3f s" % (after_final, after_end))
         check(0 <= after_final <= 2.0, after_final)
 
-        sent = [m["data"] for m in msgs if m["type"] == "nba.sentiment" and
+        sent = [m for m in msgs if m["type"] == "nba.sentiment" and
                 m["data"]["call"] == cid and
                 m["data"]["role"] == "customer"]
         check(len(sent) >= len(finals), "sentiment per utterance", sent)
-        for s in sent:
+        ended = [i for i, m in enumerate(msgs) if m["type"] == "call.ended"]
+        for m in sent:
+            s = m["data"]
             check(-1 <= s["score"] <= 1 and isinstance(s["negative"], bool)
                   and isinstance(s["words"], list), s)
-        check(all(s["running"] is not None for s in sent), sent)
+            # a slow machine may decode the last one after the hang-up:
+            # then there is no running score any more
+            live = not ended or msgs.index(m) < ended[0]
+            check((s["running"] is not None) == live, live, s)
+        sent = [m["data"] for m in sent]
         # the upset utterance turns the call negative, once
         check(sent[0]["score"] < -0.3 and sent[0]["negative"] and
               sent[0]["running"] < -0.3, sent[0])
@@ -223,6 +229,22 @@ def test_cancel_call_gets_the_retention_offer_once_and_accept_counts():
               fb["by"] == "alice", fb)
         ws2.close()
         ws.close()
+
+        # what alice was shown, for her page after a reload
+        st, body = sb.api("GET", "/api/v1/calls/%s/recommendations" % cid,
+                          token=alice)
+        check(st == 200 and body["call"] == cid, st, body)
+        shown = {r["recommendation"]: r for r in body["recommendations"]}
+        check([r["recommendation"] for r in body["recommendations"]] ==
+              ["calm_customer", "retention_offer"], body)
+        check(shown["retention_offer"]["outcome"] == "accepted" and
+              shown["calm_customer"]["outcome"] is None, body)
+        check(shown["retention_offer"]["text"] == d["text"] and
+              shown["retention_offer"]["drivers"] == d["drivers"] and
+              shown["retention_offer"]["title"] == d["title"], body, d)
+        st, body = sb.api("GET", "/api/v1/calls/%s/recommendations" % cid,
+                          token=bob)
+        check(st == 403, st, body)
 
         st, body = sb.api("GET", "/api/v1/nba/stats")
         check(st == 200 and body["recommendations"] == [

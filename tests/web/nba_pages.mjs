@@ -112,6 +112,16 @@ async function main() {
       if (w > 400) throw new Error('page is ' + w + ' px wide at 400');
     });
 
+    await step('reload_keeps_cards', async () => {
+      await agent.reload();
+      await agent.locator('#call').waitFor({ state: 'visible' });
+      const card = agent.locator('.reco[data-reco="retention_offer"]');
+      await card.waitFor({ state: 'visible' });
+      const why = await card.locator('.why').textContent();
+      if (!/cancel my subscription/.test(why)) throw new Error('why ' + why);
+      await agent.locator('.reco[data-reco="calm_customer"]').waitFor();
+    });
+
     await step('supervisor_flags_negative', async () => {
       await sup.waitForFunction(() => {
         const row = document.querySelector('#calls tr');

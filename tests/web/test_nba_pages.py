@@ -2,9 +2,9 @@
 """Next best action in a real browser (nba_pages.mjs, as test_pages.py):
 the caller sounds upset, then says "I want to cancel my subscription";
 on the agent page (its stream open, so Accept takes the call) the
-retention card shows with the words it came from, the customer's mood
-shows on the call panel, and the supervisor's live calls flag the call
-negative; Accept on the card is stored and counted in
+retention card shows with the words it came from (and again after a
+reload), the customer's mood shows on the call panel, and the
+supervisor's live calls flag the call negative; Accept on the card is stored and counted in
 GET /api/v1/nba/stats. Screenshots: build/screenshots/
 agent-nba.png and supervisor-nba.png."""
 import os
@@ -55,7 +55,7 @@ def test_card_why_accept_and_sentiment():
                     c.terminate()
                     c.wait(5)
         failed = [s for s in steps if not s[1]]
-        check(rc == 0 and not failed and len(steps) == 5,
+        check(rc == 0 and not failed and len(steps) == 6,
               "browser steps failed:", failed, steps, "exit", rc,
               err[-3000:], "\nlog:\n", sb.logtext()[-3000:])
         check(not console, "console errors:", console)

@@ -12,6 +12,7 @@
  * of the test set: the first word of a group names the concept; a word
  * belongs to its first group only.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "nba/internal.h"
@@ -245,10 +246,17 @@ static const struct {
 	{NULL, 0},
 };
 
+enum {
+	KIND_STOP = 1,
+	KIND_NEGATOR = 2,
+	KIND_INTENSIFIER = 4,
+};
+
 struct entry {
 	char key[2 * NBA_WORD];
 	const char *concept;
 	double v;
+	unsigned kind;
 };
 
 static struct {
@@ -257,6 +265,11 @@ static struct {
 	size_t nsyn;
 	struct entry val[sizeof(valence) / sizeof(valence[0])];
 	size_t nval;
+	/* function words, as written: stop, negator, intensifier */
+	struct entry fn[sizeof(stopwords) / sizeof(stopwords[0]) +
+			sizeof(negators) / sizeof(negators[0]) +
+			sizeof(intensifiers) / sizeof(intensifiers[0])];
+	size_t nfn;
 } L;
 
 
@@ -291,6 +304,23 @@ static void stem_phrase(char *dst, size_t sz, const char *phrase)
 		while (*phrase == ' ')
 			++phrase;
 	}
+}
+
+
+static void fn_add(const char *w, unsigned kind, double f)
+{
+	struct entry *e = NULL;
+
+	for (size_t i = 0; i < L.nfn && !e; i++)
+		if (!strcmp(L.fn[i].key, w))
+			e = &L.fn[i];
+	if (!e) {
+		e = &L.fn[L.nfn++];
+		snprintf(e->key, sizeof(e->key), "%s", w);
+	}
+	e->kind |= kind;
+	if (kind & KIND_INTENSIFIER)
+		e->v = f;
 }
 
 
@@ -340,6 +370,14 @@ static void init(void)
 	}
 	qsort(L.val, L.nval, sizeof(L.val[0]), cmp_entry);
 
+	for (size_t i = 0; stopwords[i]; i++)
+		fn_add(stopwords[i], KIND_STOP, 0);
+	for (size_t i = 0; negators[i]; i++)
+		fn_add(negators[i], KIND_NEGATOR, 0);
+	for (size_t i = 0; intensifiers[i].w; i++)
+		fn_add(intensifiers[i].w, KIND_INTENSIFIER, intensifiers[i].f);
+	qsort(L.fn, L.nfn, sizeof(L.fn[0]), cmp_entry);
+
 	L.ready = true;
 }
 
@@ -384,31 +422,34 @@ double nba_lex_valence(const char *stem, bool *found)
 }
 
 
-static bool in(const char *const *list, const char *w)
-{
-	for (size_t i = 0; list[i]; i++)
-		if (!strcmp(list[i], w))
-			return true;
-	return false;
-}
-
-
 bool nba_lex_stop(const char *word)
 {
-	return in(stopwords, word);
+	const struct entry *e;
+
+	init();
+	e = find(L.fn, L.nfn, word);
+
+	return e && e->kind & KIND_STOP;
 }
 
 
 bool nba_lex_negator(const char *word)
 {
-	return in(negators, word);
+	const struct entry *e;
+
+	init();
+	e = find(L.fn, L.nfn, word);
+
+	return e && e->kind & KIND_NEGATOR;
 }
 
 
 double nba_lex_intensity(const char *word)
 {
-	for (size_t i = 0; intensifiers[i].w; i++)
-		if (!strcmp(intensifiers[i].w, word))
-			return intensifiers[i].f;
-	return 0;
+	const struct entry *e;
+
+	init();
+	e = find(L.fn, L.nfn, word);
+
+	return e && e->kind & KIND_INTENSIFIER ? e->v : 0;
 }

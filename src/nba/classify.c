@@ -92,7 +92,7 @@ int nba_classify(const struct nba *n, const char *text, struct nba_class *c)
 	double stack[STACK_SCORES], *ex, *cen, *heap = NULL;
 	struct scored top[NBA_TOP];
 	size_t ntok, nq, ntop = 0;
-	double norm = 0, z, none_e;
+	double norm = 0, z, none_e, cover;
 
 	if (!n || !c)
 		return EINVAL;
@@ -143,6 +143,25 @@ int nba_classify(const struct nba *n, const char *text, struct nba_class *c)
 	}
 	norm = norm > 0 ? sqrt(norm) : 1;
 
+	/* how much of what was said any intent knows: one known word among
+	 * several unknown ones is weak evidence ("what year did the war
+	 * end") */
+	{
+		size_t content = 0, known = 0;
+
+		for (size_t i = 0; i < ntok; i++) {
+			if (t[i].stop || t[i].negator || t[i].intensifier)
+				continue;
+			++content;
+			known += nba_vocab_find(n, nba_hash("u", t[i].concept,
+							    NULL)) >= 0 ||
+				 nba_vocab_find(n, nba_hash("n", t[i].concept,
+							    NULL)) >= 0;
+		}
+		cover = content ? pow((double)known / (double)content,
+				      NBA_COVERAGE_POWER) : 0;
+	}
+
 	for (size_t i = 0; i < nq; i++) {
 		q[i].w /= norm;
 		if (qi[i] < 0)
@@ -174,6 +193,7 @@ int nba_classify(const struct nba *n, const char *text, struct nba_class *c)
 					arg = d;
 				}
 			}
+			s *= cover;
 			z += exp(s / NBA_TEMPERATURE);
 
 			/* insertion into the top list */

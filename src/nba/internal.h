@@ -114,7 +114,10 @@ size_t nba_vector(const char *text, struct nba_feat *f, size_t max);
 #define NBA_CENTROID_SHARE 0.5   /* centroid vs nearest example */
 #endif
 #ifndef NBA_NONE_BELOW
-#define NBA_NONE_BELOW 0.2  /* similarity of the pseudo-intent none */
+#define NBA_NONE_BELOW 0.1  /* similarity of the pseudo-intent none */
+#endif
+#ifndef NBA_COVERAGE_POWER
+#define NBA_COVERAGE_POWER 1.0  /* see classify.c */
 #endif
 #ifndef NBA_TEMPERATURE
 #define NBA_TEMPERATURE 0.04  /* softmax temperature */

@@ -12,6 +12,7 @@
  * of the test set: the first word of a group names the concept; a word
  * belongs to its first group only.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "nba/internal.h"
@@ -24,6 +25,8 @@ static const char *const synonyms[] = {
 	"stop", "end", "close", "leave", "leaving", "get rid", "rid",
 	"deactivate", "disable", "suspend", "finish", "done with",
 	"abandon", "withdraw", "shut down", "shut off", "switch off", "turn off", "cease", "revoke", "annul", "scrap", "call off", "pull out", "back out", "walk away", "opt-out", "exit", "kill",
+	"close down", "close it down", "shut it down",
+	"break",
 	NULL,
 	"renew", "continue", "stay", "keep", "extend contract", NULL,
 	"subscription", "membership", "contract", "service", "renewal",
@@ -37,6 +40,7 @@ static const char *const synonyms[] = {
 	"refund", "reimburse", "reimbursement", "repay", "money back",
 	"compensate", "compensation", "pay back", "paid back", "credit",
 	"refunded", "chargeback", "credit back", "give back", "deposit", "reimbursed", "compensated",
+	"took back", "take back", "taken back",
 	NULL,
 	"return", "send back", "returned", NULL,
 	"bill", "invoice", "statement", "charge", "fee", "billed",
@@ -49,7 +53,8 @@ static const char *const synonyms[] = {
 	NULL,
 	"twice", "double", "duplicate", "two", "second", NULL,
 	"address", "residence", "location", "postcode", "zip", "street",
-	"home", "house", "apartment", "flat", "postal", "mailing", "domicile", "live",
+	"house", "apartment", "postal", "mailing", "domicile", "live",
+	"city", "town",
 	NULL,
 	"move", "relocate", "relocating", "moving", "moved", NULL,
 	"change", "update", "modify", "edit", "amend", "switch", "replace",
@@ -65,8 +70,7 @@ static const char *const synonyms[] = {
 	"locked", "lock", "blocked", "locked out", "lockout", NULL,
 	"deliver", "delivery", "delivered", "arrive", "arrival", "ship",
 	"shipping", "shipped", "dispatch", "dispatched", "courier", "receive",
-	"received", "come", "came", "expect", "expected",
-	"transit", "en route", "on its way", "show up", "turn up", "delivering", "drop off", "dropped off", "in the post", "out for delivery", "eta", "en route",
+	"received", "transit", "en route", "on its way", "show up", "turn up", "delivering", "drop off", "dropped off", "in the post", "out for delivery", "eta", "en route",
 	NULL,
 	"package", "parcel", "order", "shipment", "box", "purchase", "buy",
 	"bought", NULL,
@@ -79,9 +83,11 @@ static const char *const synonyms[] = {
 	"outage", "down", "offline", "disconnected", "disconnect",
 	"interruption", "blackout", "cut out", "cutting out", "dead",
 	"dropped", "no signal", "not connecting", "wont connect", "no service", "no internet", "went out", "gone out", "no power", "crashed", "stopped", "failure", "fault",
+	"stopped working", "stop working", "stops working", "quit working",
 	NULL,
 	"internet", "wifi", "wi-fi", "broadband", "connection", "network",
 	"signal", "router", "modem", "line", "cable", "tv", "data", "web", "coverage", "reception", "landline", "television", "bars",
+	"dial tone", "tone",
 	NULL,
 	"work", "working", "function", "functioning", "run", "running",
 	"load", "loading", NULL,
@@ -89,12 +95,14 @@ static const char *const synonyms[] = {
 	"installment", "instalment", "split", "spread", "partial",
 	"arrangement", "schedule", "chunks", "smaller", "installments", "payment plan", "plan of payment", "arrange", "arranged",
 	NULL,
-	"extension", "extend", "postpone", "defer", "later", "grace",
+	"extension", "extend", "postpone", "defer", "grace",
 	"more time", "more time", "extra time", "few more", "additional time", "wait", "hold off", "push back",
+	"pay later",
 	NULL,
 	"afford", "struggle", "struggling", "hardship", "tight",
 	"short", "trouble", "financial", "financially", "payday", "paycheck",
-	"salary", "unemployed", "job", "difficulty", "difficulties", NULL,
+	"salary", "unemployed", "job", "difficulty", "difficulties", "behind", "fell behind", "catch up", "catching up", "arrears",
+	NULL,
 	"agent", "representative", "rep", "employee", "staff", "person",
 	"operator", "advisor", "adviser", "associate", "guy", "lady",
 	"woman", "man", "colleague", "worker", "consultant", "reps", "employees", "staffer", "lady", "gentleman", "girl", "fellow", "whoever", "technician", "clerk", "assistant", "team member", "support",
@@ -116,6 +124,7 @@ static const char *const synonyms[] = {
 	"open", "create", "start", "setup", "set up", "establish",
 	"register", "join", "sign up", "signup", "enroll", "enrol",
 	"begin", "become", "sign", "opening", "signing up", "onboard", "get started", "new customer", "subscribe", "apply", "application",
+	"get connected", "connected",
 	NULL,
 	"account", "profile", NULL,
 	"new", "fresh", "another", NULL,
@@ -127,6 +136,7 @@ static const char *const synonyms[] = {
 	"steal", "stole", "scam", "scammed", "hacked", "hack", "suspicious",
 	"unrecognized", "recognise", "recognize", "theft", "compromised",
 	"authorize", "authorise", "permission", "consent", "unauthorised", "stole", "identity theft", "impersonation", "pretending", "phishing", "someone else", "breach", "compromise", "skimmed", "cloned",
+	"someone", "somebody", "stranger", "in my name",
 	NULL,
 	"lost", "missing", "misplaced", "lose", "gone", "disappeared",
 	NULL,
@@ -155,7 +165,7 @@ static const char *const stopwords[] = {
 	"with", "would", "you", "your", "youre", "yours", "want", "like",
 	"would", "wanna", "gonna", "going", "go", "could", "should",
 	"also", "there", "here", "yes", "yeah", "well", "hey", "thanks",
-	"thank", "someone", "something", "anything", "everything", "one",
+	"thank", "something", "anything", "everything", "one",
 	"been", "again", "still", "really", "very", "actually", "today",
 	"know", "tell", "help", "sure", "way", "out", "all",
 	"how", "why", "when", "where", "after", "before", "over", "off",
@@ -168,7 +178,8 @@ static const char *const negators[] = {
 	"not", "no", "never", "dont", "doesnt", "didnt", "cant", "cannot",
 	"wont", "isnt", "wasnt", "arent", "werent", "havent", "hasnt",
 	"hadnt", "couldnt", "shouldnt", "wouldnt", "aint", "nothing",
-	"nobody", "nor", "neither", "without", "hardly", "barely", NULL,
+	"nobody", "nor", "neither", "without", "hardly", "barely", "unable",
+	NULL,
 };
 
 static const struct {
@@ -235,10 +246,17 @@ static const struct {
 	{NULL, 0},
 };
 
+enum {
+	KIND_STOP = 1,
+	KIND_NEGATOR = 2,
+	KIND_INTENSIFIER = 4,
+};
+
 struct entry {
 	char key[2 * NBA_WORD];
 	const char *concept;
 	double v;
+	unsigned kind;
 };
 
 static struct {
@@ -247,6 +265,11 @@ static struct {
 	size_t nsyn;
 	struct entry val[sizeof(valence) / sizeof(valence[0])];
 	size_t nval;
+	/* function words, as written: stop, negator, intensifier */
+	struct entry fn[sizeof(stopwords) / sizeof(stopwords[0]) +
+			sizeof(negators) / sizeof(negators[0]) +
+			sizeof(intensifiers) / sizeof(intensifiers[0])];
+	size_t nfn;
 } L;
 
 
@@ -281,6 +304,23 @@ static void stem_phrase(char *dst, size_t sz, const char *phrase)
 		while (*phrase == ' ')
 			++phrase;
 	}
+}
+
+
+static void fn_add(const char *w, unsigned kind, double f)
+{
+	struct entry *e = NULL;
+
+	for (size_t i = 0; i < L.nfn && !e; i++)
+		if (!strcmp(L.fn[i].key, w))
+			e = &L.fn[i];
+	if (!e) {
+		e = &L.fn[L.nfn++];
+		snprintf(e->key, sizeof(e->key), "%s", w);
+	}
+	e->kind |= kind;
+	if (kind & KIND_INTENSIFIER)
+		e->v = f;
 }
 
 
@@ -330,6 +370,14 @@ static void init(void)
 	}
 	qsort(L.val, L.nval, sizeof(L.val[0]), cmp_entry);
 
+	for (size_t i = 0; stopwords[i]; i++)
+		fn_add(stopwords[i], KIND_STOP, 0);
+	for (size_t i = 0; negators[i]; i++)
+		fn_add(negators[i], KIND_NEGATOR, 0);
+	for (size_t i = 0; intensifiers[i].w; i++)
+		fn_add(intensifiers[i].w, KIND_INTENSIFIER, intensifiers[i].f);
+	qsort(L.fn, L.nfn, sizeof(L.fn[0]), cmp_entry);
+
 	L.ready = true;
 }
 
@@ -374,31 +422,34 @@ double nba_lex_valence(const char *stem, bool *found)
 }
 
 
-static bool in(const char *const *list, const char *w)
-{
-	for (size_t i = 0; list[i]; i++)
-		if (!strcmp(list[i], w))
-			return true;
-	return false;
-}
-
-
 bool nba_lex_stop(const char *word)
 {
-	return in(stopwords, word);
+	const struct entry *e;
+
+	init();
+	e = find(L.fn, L.nfn, word);
+
+	return e && e->kind & KIND_STOP;
 }
 
 
 bool nba_lex_negator(const char *word)
 {
-	return in(negators, word);
+	const struct entry *e;
+
+	init();
+	e = find(L.fn, L.nfn, word);
+
+	return e && e->kind & KIND_NEGATOR;
 }
 
 
 double nba_lex_intensity(const char *word)
 {
-	for (size_t i = 0; intensifiers[i].w; i++)
-		if (!strcmp(intensifiers[i].w, word))
-			return intensifiers[i].f;
-	return 0;
+	const struct entry *e;
+
+	init();
+	e = find(L.fn, L.nfn, word);
+
+	return e && e->kind & KIND_INTENSIFIER ? e->v : 0;
 }

@@ -22,7 +22,7 @@
 #define KEYWORD_BOOST 2.0
 #endif
 #ifndef UNKNOWN_SHARE
-#define UNKNOWN_SHARE 0.5     /* weight of a feature no intent has */
+#define UNKNOWN_SHARE 0.25     /* weight of a feature no intent has */
 #endif
 
 

@@ -214,6 +214,18 @@ def test_classify_explains_and_applies_the_context():
               body)
         check([r["id"] for r in body["recommendations"]] ==
               ["refund_check"], body)
+        # the rule is for the customer's words; an "any" rule for both
+        st, body = classify(sb, {"text": "I was charged twice on my bill",
+                                 "leg": "agent"})
+        check(st == 200 and body["recommendations"] == [], body)
+        st, body = sb.api("PATCH", "/api/v1/recommendations/refund_check",
+                          {"when": {"leg": "any"}})
+        check(st == 200 and body["when"]["leg"] == "any", st, body)
+        for leg in ("agent", "customer"):
+            st, body = classify(sb, {"text": "I was charged twice on my "
+                                     "bill", "leg": leg})
+            check([r["id"] for r in body["recommendations"]] ==
+                  ["refund_check"], leg, body)
         # off-topic: none of these
         st, body = classify(sb, {"text": "what a lovely day for a picnic "
                                          "by the river"})

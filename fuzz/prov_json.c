@@ -4,15 +4,17 @@
  * patch and the printers. Runs the validate-only entry points of
  * src/prov/check.h: no store, no password hashing, no global state.
  *
- * The first byte picks what the rest is (modulo 7):
+ * The first byte picks what the rest is (modulo 9):
  *   0-3  one object of that kind (agents, queues, trunks, routes); when
  *        it is accepted, its canonical form must be accepted again and
  *        print the same (a printer/parser disagreement traps)
  *   4    a provisioning file
- *   5    second byte picks the kind (modulo 5: the four above, then
- *        statuses); then "base\0patch": a merge patch onto an object,
- *        validated as PATCH would
+ *   5    second byte picks the kind (modulo PROV_KINDS: the four
+ *        above, statuses, intents, recommendations); then
+ *        "base\0patch": a merge patch onto an object, validated as PATCH
+ *        would
  *   6    one status, as 0-3
+ *   7, 8 one intent, one recommendation, as 0-3
  *
  *   make fuzz && build/fuzz/prov_json -max_total_time=60 \
  *       fuzz/corpus/prov_json
@@ -62,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(&err, 0, sizeof(err));
 
-	switch (data[0] % 7) {
+	switch (data[0] % 9) {
 
 	case 4:
 		(void)prov_check_json(json, len, &err);
@@ -90,8 +92,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	default: {
-		const enum prov_kind kind = data[0] % 7 == 6 ? PROV_STATUS :
-			(enum prov_kind)(data[0] % 7);
+		static const enum prov_kind kinds[9] = {
+			PROV_AGENT, PROV_QUEUE, PROV_TRUNK, PROV_ROUTE, 0, 0,
+			PROV_STATUS, PROV_INTENT, PROV_RECOMMENDATION
+		};
+		const enum prov_kind kind = kinds[data[0] % 9];
 
 		if (!prov_check_object(kind, json, len, &canon, &err))
 			roundtrip(kind, canon);

@@ -7,6 +7,7 @@ import {
   fmtDuration, fmtTime, todayUtc, secondsSince,
   stateSync,
 } from './common.js';
+import { nbaCall, nbaEvent, nbaLoad } from './nba.js';
 
 const S = {
   me: null,            // {id, name, role}
@@ -259,7 +260,10 @@ async function loadState() {
   if (S.call) S.wrapup = null;
   render();
   tick();
-  if (S.call) loadTranscript(S.call.id);
+  if (S.call) {
+    nbaLoad(S.call.id);
+    loadTranscript(S.call.id);
+  }
 }
 
 // After a reload: what was said so far on the current call (the finals
@@ -344,6 +348,7 @@ function apply(ev) {
       S.wrapup = null;
       S.transcript = { call: d.call, finals: [], partial: {} };
       renderTranscript();
+      nbaCall(d.call);
       render();
       tick();
       $('hangup').focus();
@@ -383,6 +388,11 @@ function apply(ev) {
     case 'transcript.partial':
     case 'transcript.final':
       onTranscript(ev, d);
+      break;
+    case 'nba.recommendation':
+    case 'nba.sentiment':
+    case 'nba.feedback':
+      nbaEvent(ev);
       break;
     default:
       break;

@@ -116,13 +116,22 @@ function renderAgents() {
   tick();
 }
 
+// the running sentiment of the customer (nba.sentiment); a call that
+// turned negative is flagged
+function moodCell(c) {
+  if (typeof c.mood !== 'number') return el('td', {}, '');
+  return el('td', { class: c.negative ? 'negative' : '' },
+    (c.negative ? 'Negative ' : '') + c.mood.toFixed(2));
+}
+
 function renderCalls() {
   const rows = [...S.calls.values()].map((c) => el('tr', { 'data-call': c.id },
     el('td', {}, c.from || ''),
     el('td', {}, queueName(c.queue)),
     el('td', {}, c.agent ? agentName(c.agent) : ''),
     el('td', {}, c.state),
-    el('td', { class: 'num', 'data-since': String(c.since) }, '')));
+    el('td', { class: 'num', 'data-since': String(c.since) }, ''),
+    moodCell(c)));
   $('calls').replaceChildren(...rows);
   $('calls-empty').hidden = rows.length > 0;
   for (const id of S.agents.keys()) renderAgent(id);
@@ -222,8 +231,16 @@ function apply(ev) {
       break;
     case 'call.answered':
       S.calls.set(d.call, { id: d.call, from: d.from, queue: d.queue,
-        agent: d.agent, state: 'talking', since: Date.now() });
+        agent: d.agent, state: 'talking', since: Date.now(),
+        mood: c ? c.mood : null, negative: c ? c.negative : false });
       renderCalls();
+      break;
+    case 'nba.sentiment':
+      if (c && d.role === 'customer' && typeof d.running === 'number') {
+        c.mood = d.running;
+        c.negative = !!d.negative;
+        renderCalls();
+      }
       break;
     case 'call.held':
     case 'call.resumed':

@@ -23,7 +23,8 @@ static void api_health(struct api_req *req)
 
 
 /* res NULL: any provisioning kind (agents, queues, trunks, routes,
- * statuses); sub: the part after the id, or NULL; role: the least role
+ * statuses, intents, recommendations); sub: the part after the id
+ * ("x/+": x and more, in req->tail), or NULL; role: the least role
  * that may call it (NONE: no credentials needed). Handlers check what
  * depends on the object: an agent's own calls, its own status. */
 static const struct route {
@@ -66,6 +67,16 @@ static const struct route {
 	{"queues", true,  "stats",   "GET",  api_queue_stats, API_ROLE_AGENT},
 	/* transfer targets: queues and agents, ids and names only */
 	{"directory", false, NULL,   "GET",  api_directory,   API_ROLE_AGENT},
+	/* next best action (nba.c): .../recommendations/{rid}/accept|dismiss
+	 * checks the call's agent */
+	{"calls",  true,  "recommendations/+", "POST", api_nba_feedback,
+	 API_ROLE_AGENT},
+	{"calls",  true,  "recommendations", "GET", api_nba_call_list,
+	 API_ROLE_AGENT},
+	{"nba",    true,  NULL,      "POST", api_nba_post,
+	 API_ROLE_SUPERVISOR},
+	{"nba",    true,  NULL,      "GET",  api_nba_get,
+	 API_ROLE_SUPERVISOR},
 	/* a WebSocket; what each role sees is in events.c */
 	{"events", false, NULL,      "GET",  api_events_ws,   API_ROLE_AGENT},
 	{NULL,     false, NULL,      "GET",    api_prov_list,
@@ -81,6 +92,20 @@ static const struct route {
 };
 
 
+/* sub "x/+": sub x and more path after it (req->tail); sub "x": no
+ * more */
+static bool sub_matches(const char *sub, const struct api_req *req)
+{
+	const size_t len = strlen(sub);
+
+	if (len > 2 && 0 == strcmp(sub + len - 2, "/+"))
+		return req->tail.l && req->sub.l == len - 2 &&
+			0 == memcmp(req->sub.p, sub, len - 2);
+
+	return !req->tail.l && 0 == pl_strcmp(&req->sub, sub);
+}
+
+
 static bool route_matches(const struct route *r, const struct api_req *req)
 {
 	enum prov_kind kind;
@@ -88,7 +113,7 @@ static bool route_matches(const struct route *r, const struct api_req *req)
 	if (r->has_id != (req->id != NULL))
 		return false;
 
-	if (r->sub ? pl_strcmp(&req->sub, r->sub) : req->sub.l != 0)
+	if (r->sub ? !sub_matches(r->sub, req) : req->sub.l != 0)
 		return false;
 
 	if (r->res)
@@ -98,8 +123,9 @@ static bool route_matches(const struct route *r, const struct api_req *req)
 }
 
 
-/* "/api/v1/<res>", "/api/v1/<res>/<id>" or "/api/v1/<res>/<id>/<sub>";
- * false for anything else */
+/* "/api/v1/<res>", "/api/v1/<res>/<id>" or "/api/v1/<res>/<id>/<sub>"
+ * ["/<tail>"] (only routes whose sub ends in "/+" take a tail); false
+ * for anything else */
 static bool parse_path(struct api_req *req)
 {
 	static const char prefix[] = "/api/v1/";
@@ -131,7 +157,17 @@ static bool parse_path(struct api_req *req)
 		req->sub.l = id.l - (size_t)(slash - id.p) - 1;
 		id.l = (size_t)(slash - id.p);
 
-		if (!req->sub.l || pl_strchr(&req->sub, '/'))
+		slash = pl_strchr(&req->sub, '/');
+		if (slash) {
+			req->tail.p = slash + 1;
+			req->tail.l = req->sub.l -
+				(size_t)(slash - req->sub.p) - 1;
+			req->sub.l = (size_t)(slash - req->sub.p);
+			if (!req->tail.l)
+				return false;
+		}
+
+		if (!req->sub.l)
 			return false;
 	}
 

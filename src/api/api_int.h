@@ -17,6 +17,8 @@
  *   directory.c GET /api/v1/directory: transfer targets for agents
  *   runtime.c  live state from src/call: agents' runtime and status,
  *              /api/v1/queues/{id}/stats, /api/v1/calls/{id}/routing
+ *   nba.c      next best action: classify, recommendations' feedback,
+ *              stats
  */
 #ifndef SWITCHBOARD_API_INT_H
 #define SWITCHBOARD_API_INT_H
@@ -70,6 +72,8 @@ struct api_req {
 	char *id;                  /* the URL-decoded {id}, or NULL */
 	struct pl sub;             /* "status" of /agents/{id}/status, or
 				      empty */
+	struct pl tail;            /* what follows sub's '/', undecoded
+				      (routes with tail), or empty */
 	enum prov_kind kind;       /* when res is a provisioning kind */
 	struct api_who who;        /* set before the handler runs */
 };
@@ -235,6 +239,13 @@ void api_agent_status_put(struct api_req *req);
 void api_queue_stats(struct api_req *req);
 void api_call_routing(struct api_req *req);
 void api_call_transcript(struct api_req *req);   /* transcript.c */
+
+/* nba.c: POST /api/v1/nba/classify, GET /api/v1/nba/stats,
+ * POST /api/v1/calls/{id}/recommendations/{rid}/{accept,dismiss} */
+void api_nba_post(struct api_req *req);
+void api_nba_get(struct api_req *req);
+void api_nba_feedback(struct api_req *req);
+void api_nba_call_list(struct api_req *req);
 void api_call_hangup(struct api_req *req);      /* control.c */
 void api_call_wrapup(struct api_req *req);
 void api_call_mute(struct api_req *req);

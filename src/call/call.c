@@ -50,6 +50,7 @@ static void call_destructor(void *arg)
 	sipd_leg_hangup(call->a, 503, "Service Unavailable");
 	mem_deref(call->a);
 	call_transcribe_stop(call);
+	mem_deref(call->nba);
 	mem_deref(call->relay);
 
 	list_flush(&call->legl);

@@ -16,6 +16,7 @@
  *   control.c the agent's call controls: hang up, wrap-up, mute, hold,
  *             DTMF, transfer
  *   transcribe.c live transcription of both directions (src/asr)
+ *   nba.c     next best action on each final utterance (src/nba)
  */
 #ifndef SWITCHBOARD_CALL_INTERNAL_H
 #define SWITCHBOARD_CALL_INTERNAL_H
@@ -103,6 +104,7 @@ struct call {
 	/* transcribe.c: side A (customer) and side B (agent), from answer
 	 * to end, when transcription is on */
 	struct asr_stream *asr[2];
+	struct nba_call *nba;       /* nba.c: mood and what was shown */
 
 	/* transfer.c: side B's relay counters when the last agent left,
 	 * so that the next agent's leg counts only its own packets */
@@ -239,6 +241,9 @@ void call_record_close(void);
 void call_transcribe_init(void);
 void call_transcribe_start(struct call *call);
 void call_transcribe_stop(struct call *call);
+
+/* nba.c: next best action for a final utterance (transcribe.c) */
+void call_nba_utterance(const struct asr_result *r);
 
 /* sync.c */
 /* "@<agent>": the routing skill only that agent has (transfer.c) */

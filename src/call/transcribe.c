@@ -52,6 +52,8 @@ static void result_handler(const struct asr_result *r, void *arg)
 	if (r->partial)
 		return;
 
+	call_nba_utterance(r);
+
 	t.call_id = r->call_id;
 	t.leg = r->leg;
 	t.role = r->role;

@@ -474,7 +474,7 @@ int prov_batch_check(const struct prov_batch *b, struct prov_error *err)
 	}
 	mem_deref(seen);
 
-	return e;
+	return e ? e : prov_model_check(b, err);
 }
 
 
@@ -555,7 +555,8 @@ static int write_store(struct prov_batch *b)
 /* Additions and updates: an object after those it may name. Removals
  * go the other way round. */
 static const enum prov_kind notify_order[PROV_KINDS] = {
-	PROV_STATUS, PROV_QUEUE, PROV_AGENT, PROV_TRUNK, PROV_ROUTE
+	PROV_STATUS, PROV_QUEUE, PROV_AGENT, PROV_TRUNK, PROV_ROUTE,
+	PROV_INTENT, PROV_RECOMMENDATION
 };
 
 
@@ -655,6 +656,7 @@ int prov_batch_commit(struct prov_batch *b, struct prov_error *err)
 		++i;
 	}
 
+	prov_model_commit();
 	notify(b);
 
 	/* the registry holds the new entries now */

@@ -288,7 +288,8 @@ int prov_file_parse(struct prov_batch *b, const struct odict *od,
 		    struct prov_error *err)
 {
 	static const char *const top[] = {
-		"agents", "queues", "trunks", "routes", "statuses", NULL
+		"agents", "queues", "trunks", "routes", "statuses",
+		"intents", "recommendations", NULL
 	};
 	int e;
 

@@ -18,6 +18,8 @@ static const struct prov_kind_ops *const kind_ops[PROV_KINDS] = {
 	[PROV_TRUNK] = &prov_trunk_ops,
 	[PROV_ROUTE] = &prov_route_ops,
 	[PROV_STATUS] = &prov_status_ops,
+	[PROV_INTENT] = &prov_intent_ops,
+	[PROV_RECOMMENDATION] = &prov_recommendation_ops,
 };
 
 static const char *const op_names[] = {"added", "updated", "removed"};
@@ -223,6 +225,7 @@ int prov_init(struct store *st, const char *realm)
 	if (err)
 		goto out;
 
+	prov_model_load();
 	prov_g.ready = true;
 
 	err = seed_statuses();
@@ -244,6 +247,7 @@ int prov_init(struct store *st, const char *realm)
 
 void prov_close(void)
 {
+	prov_model_close();
 	prov_registry_close();
 	prov_g.realm = mem_deref(prov_g.realm);
 	prov_g.st = mem_deref(prov_g.st);

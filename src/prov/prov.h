@@ -36,6 +36,8 @@ enum prov_kind {
 	PROV_TRUNK,
 	PROV_ROUTE,
 	PROV_STATUS,
+	PROV_INTENT,               /* next best action (model.c) */
+	PROV_RECOMMENDATION,
 	PROV_KINDS
 };
 
@@ -175,6 +177,38 @@ struct prov_status {
 	bool routable;
 };
 
+/* Next best action: what customers call about (its examples train the
+ * classifier) and what to show the agent when (src/nba's rules). String
+ * lists are NULL-terminated as well as counted. */
+struct prov_intent {
+	char *id;
+	char **examples;
+	size_t nexamples;
+	char **keywords;
+	size_t nkeywords;
+};
+
+/* "when" fields that are NULL / 0 (has_sentiment false) do not
+ * constrain; fractions in thousandths */
+struct prov_recommendation {
+	char *id;
+	char *title;
+	char *body;                /* or NULL */
+	char *action_type;         /* article, url, transfer, script */
+	char *action_target;       /* url: http(s) only */
+	char *intent;
+	int32_t min_confidence_m;  /* 0..1000 */
+	char *queue;
+	uint32_t after_s;          /* 0..86400 */
+	char *leg;                 /* NULL (customer), customer, agent,
+				      any */
+	char *caller_prefix;
+	bool has_sentiment;
+	int32_t sentiment_below_m; /* -1000..1000 */
+	char **data;               /* key, value, ... */
+	size_t ndata;              /* strings, 2 per pair */
+};
+
 /* Errors for a user: status is the HTTP status to answer (400, 404, 409),
  * code a stable machine word ("invalid_field", "unknown_field",
  * "missing_field", "not_found", "exists", "in_use", "invalid_json"),
@@ -244,6 +278,15 @@ const struct prov_queue *prov_queue_find(const char *id);
 /* exact match first, then ignoring a leading '+' on either side */
 const struct prov_route *prov_route_find(const struct pl *number);
 const struct prov_status *prov_status_find(const char *id);
+const struct prov_intent *prov_intent_find(const char *id);
+const struct prov_recommendation *prov_recommendation_find(const char *id);
+/* The next best action model trained from every intent and
+ * recommendation (model.c): rebuilt and swapped in by each change of
+ * either, which is refused (400 invalid_model, the engine's message)
+ * when the engine cannot build one. NULL while there are none. Valid
+ * until the next change; mem_ref it to keep it longer. */
+struct nba;
+const struct nba *prov_nba(void);
 /* the first trunk whose allow list contains src (port ignored) */
 const struct prov_trunk *prov_trunk_match(const struct sa *src);
 /* The trunk an agent's call to number goes out through: the one with

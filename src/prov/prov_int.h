@@ -123,6 +123,8 @@ extern const struct prov_kind_ops prov_queue_ops;
 extern const struct prov_kind_ops prov_trunk_ops;
 extern const struct prov_kind_ops prov_route_ops;
 extern const struct prov_kind_ops prov_status_ops;
+extern const struct prov_kind_ops prov_intent_ops;
+extern const struct prov_kind_ops prov_recommendation_ops;
 const struct prov_kind_ops *prov_ops(enum prov_kind kind);
 
 /* validate.c: errors and field readers. path is where the object sits
@@ -158,6 +160,21 @@ bool prov_charset_ok(const char *s, const char *extra);
 size_t prov_utf8_len(const char *s);
 int  prov_print_skills(struct re_printf *pf, const struct prov_skill *sk,
 		       size_t n);
+
+/* intent.c: an array of min..max strings of 1..len characters each,
+ * NULL-terminated, freed whole by prov_strings_destructor */
+int  prov_get_strings(char ***vp, size_t *np, const struct odict *o,
+		      const char *key, const char *path, size_t min,
+		      size_t max, size_t len, struct prov_error *err);
+int  prov_print_strings(struct re_printf *pf, char *const *v, size_t n);
+void prov_strings_destructor(void *arg);
+
+/* model.c: the NBA model the batch would leave (built when it changes
+ * intents or recommendations), swapped in at commit */
+int  prov_model_check(const struct prov_batch *b, struct prov_error *err);
+void prov_model_commit(void);
+void prov_model_load(void);
+void prov_model_close(void);
 
 /* agent.c: web password to hash, SIP password to HA1s (or the stored
  * ones kept), once the change is known to be valid */

@@ -259,6 +259,22 @@ const struct prov_status *prov_status_find(const char *id)
 }
 
 
+const struct prov_intent *prov_intent_find(const char *id)
+{
+	struct prov_entry *e = prov_registry_get(PROV_INTENT, id);
+
+	return e ? e->obj : NULL;
+}
+
+
+const struct prov_recommendation *prov_recommendation_find(const char *id)
+{
+	struct prov_entry *e = prov_registry_get(PROV_RECOMMENDATION, id);
+
+	return e ? e->obj : NULL;
+}
+
+
 const struct prov_route *prov_route_find(const struct pl *number)
 {
 	struct prov_entry *e;

@@ -13,7 +13,7 @@
 #include <sqlite3.h>
 #include "store/store.h"
 
-enum { STORE_KINDS = 5 };
+enum { STORE_KINDS = 7 };
 
 /* per provisioning kind */
 enum obj_stmt {

@@ -13,6 +13,24 @@
 
 #define LOG_MODULE "store"
 
+/* Next best action's tables; its own macro so that its place in the list
+ * below is one line. One "shown" row per recommendation and call (detail:
+ * the nba.recommendation event's data), then at most one "accepted" or
+ * "dismissed" row (the partial index). */
+#define NBA_MIGRATION \
+	"CREATE TABLE intents (id TEXT PRIMARY KEY, doc TEXT NOT NULL, " \
+	"  updated_at INTEGER NOT NULL) WITHOUT ROWID;" \
+	"CREATE TABLE recommendations (id TEXT PRIMARY KEY, " \
+	"  doc TEXT NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;" \
+	"CREATE TABLE nba_feedback (" \
+	"  call_id TEXT NOT NULL, recommendation TEXT NOT NULL," \
+	"  outcome TEXT NOT NULL, agent TEXT, at INTEGER NOT NULL," \
+	"  detail TEXT," \
+	"  PRIMARY KEY (call_id, recommendation, outcome)) WITHOUT ROWID;" \
+	"CREATE UNIQUE INDEX nba_feedback_once ON nba_feedback " \
+	"  (call_id, recommendation) WHERE outcome != 'shown';" \
+	"CREATE INDEX nba_feedback_rec ON nba_feedback (recommendation);"
+
 /* Times are Unix epoch milliseconds, 0 = not (yet); text ids are keys. */
 static const char *const migrations[] = {
 	/* 1: provisioning, registrations, call records, settings */
@@ -92,6 +110,10 @@ static const char *const migrations[] = {
 	"  confidence REAL NOT NULL DEFAULT 0,"
 	"  gap INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX transcripts_call ON transcripts (call_id, start_ms);",
+
+	/* 7: next best action: intents and recommendations (provisioning),
+	 * and what became of each recommendation shown in a call */
+	NBA_MIGRATION,
 };
 
 

@@ -19,7 +19,8 @@
 enum { BUSY_TIMEOUT_MS = 5000 };
 
 static const char *const kinds[STORE_KINDS] = {
-	"agents", "queues", "trunks", "routes", "statuses"
+	"agents", "queues", "trunks", "routes", "statuses",
+	"intents", "recommendations"
 };
 
 static const char *const sql[S_STMTS] = {

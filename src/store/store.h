@@ -158,6 +158,25 @@ int store_transcript_add(struct store *st, const struct store_transcript *t);
 int store_transcript_get(struct store *st, const char *call_id, bool txt,
 			 char **out);
 
+/* --- Next best action's feedback (nba.c) ----------------------------------*/
+/* outcome "shown" (once per call and recommendation: EALREADY after),
+ * "accepted" or "dismissed" (one of the two, after shown: ENOENT when
+ * it was not shown, EALREADY when it has an answer already). detail:
+ * a JSON object kept with "shown" (what the agent was shown), or NULL. */
+int store_nba_feedback(struct store *st, const char *call_id,
+		       const char *rec, const char *outcome,
+		       const char *agent, const char *detail);
+/* {"call","recommendations":[detail + "outcome" (null while
+ * unanswered)]} in the order shown */
+int store_nba_call_json(struct store *st, const char *call_id,
+			char **out);
+/* the agent a recommendation was shown to in a call ("" for none);
+ * ENOENT: not shown in that call */
+int store_nba_shown_to(struct store *st, const char *call_id,
+		       const char *rec, char *agent, size_t sz);
+/* {"recommendations":[{"id","shown","accepted","dismissed"}]} by id */
+int store_nba_stats_json(struct store *st, char **out);
+
 /* --- Small key/value settings (e.g. a generated secret) --------------------*/
 int store_meta_get(struct store *st, const char *key, char **value);
 int store_meta_put(struct store *st, const char *key, const char *value);

@@ -59,15 +59,15 @@ def prerequisites():
           " (scripts/deps.sh installs them)")
 
 
-def run_pages(sb, on_need):
-    """Runs pages.mjs; calls on_need(name) for each {"need"} line and
-    answers it. Returns (steps [(name, ok, error)], console errors,
-    exit status, stderr)."""
+def run_pages(sb, on_need, script="pages.mjs"):
+    """Runs script (pages.mjs); calls on_need(name) for each {"need"}
+    line and answers it. Returns (steps [(name, ok, error)], console
+    errors, exit status, stderr)."""
     env = dict(os.environ, SB_URL="http://127.0.0.1:%d" % sb.http_port,
                AGENT="alice", AGENT_PW="alice-web-1", SUP="sam",
                SUP_PW="sam-web-123", SHOTS=SHOTS, CHROMIUM=CHROMIUM,
                CALLER=CALLER)
-    proc = subprocess.Popen(["node", os.path.join(HERE, "pages.mjs")],
+    proc = subprocess.Popen(["node", os.path.join(HERE, script)],
                             cwd=sbtest.ROOT, env=env, text=True,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)

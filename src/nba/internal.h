@@ -1,0 +1,126 @@
+/*
+ * internal.h — what the files of src/nba share: the tokenizer, the
+ * lexicons and the trained model. Nothing outside src/nba includes it.
+ *
+ * Text goes through one pipeline for training and for every utterance:
+ * bytes -> lower-case tokens (apostrophes dropped: "don't" -> "dont") ->
+ * a light suffix-stripping stem ("cancelled" -> "cancell") -> a concept
+ * from the synonym table ("terminate" and "cancell" -> "cancel"), with a
+ * flag for tokens inside the reach of a negation ("not", "never", "can't").
+ * The classifier then works on features of those tokens (concepts, pairs
+ * of neighbouring concepts, character n-grams of the stems).
+ */
+#ifndef SWITCHBOARD_NBA_INTERNAL_H
+#define SWITCHBOARD_NBA_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "nba/nba.h"
+
+enum {
+	NBA_TOKENS = 128,   /* tokens of one utterance looked at */
+	NBA_NEG_REACH = 3,  /* content words a negation covers */
+};
+
+struct nba_tok {
+	char surface[NBA_WORD];  /* lower case, as written */
+	char stem[NBA_WORD];
+	const char *concept;     /* from the synonym table, or the stem */
+	bool stop;               /* carries no topic ("the", "my") */
+	bool negator;            /* "not", "never", "dont" ... */
+	bool negated;            /* inside a negation's reach */
+	bool intensifier;        /* "very", "really" ... (sentiment) */
+	double intensity;        /* its factor */
+};
+
+/* text.c */
+size_t nba_tokenize(const char *text, struct nba_tok *t, size_t max);
+void   nba_stem(char *w);
+uint64_t nba_hash(const char *prefix, const char *s, const char *s2);
+
+/* lexicon.c: the tables, built once on first use (read-only after) */
+const char *nba_lex_concept(const char *stem);
+bool   nba_lex_stop(const char *word);
+bool   nba_lex_negator(const char *word);
+double nba_lex_intensity(const char *word);   /* 0: not an intensifier */
+double nba_lex_valence(const char *stem, bool *found);
+
+/* a feature of an utterance: which token it came from (for drivers) */
+struct nba_feat {
+	uint64_t h;
+	double w;
+	uint16_t src;            /* token index */
+	uint16_t src2;           /* second token of a pair, or src */
+};
+
+size_t nba_features(const struct nba_tok *t, size_t ntok,
+		    struct nba_feat *f, size_t max);
+
+struct nba_post {
+	uint32_t doc;            /* example or intent */
+	float w;
+};
+
+enum rule_leg { LEG_CUSTOMER, LEG_AGENT, LEG_ANY };
+
+struct nba_rule {
+	char *id;
+	int intent;              /* -1: any utterance */
+	double min_confidence;
+	char *queue;
+	double after_s;
+	enum rule_leg leg;
+	char *caller_prefix;
+	double sentiment_below;
+	bool has_sentiment;
+	char **data;
+	size_t ndata;
+};
+
+struct nba {
+	size_t nintents;
+	char **ids;
+
+	/* vocabulary: feature hash -> index (open addressing) */
+	uint64_t *vkey;
+	uint32_t *vidx;
+	size_t vcap;
+	size_t nfeat;
+	float *idf;
+	float idf_unknown;
+
+	/* per feature, the examples and the intent centroids it is in */
+	size_t nex;
+	uint32_t *ex_intent;
+	uint32_t *ex_off, *cen_off;    /* nfeat + 1 offsets */
+	struct nba_post *ex_post, *cen_post;
+
+	/* rules, and per intent the rules that name it */
+	struct nba_rule *rules;
+	size_t nrules;
+	uint32_t *by_intent_off;       /* nintents + 1 offsets */
+	uint32_t *by_intent;
+	uint32_t *any;                 /* rules that name no intent */
+	size_t nany;
+};
+
+int  nba_vocab_find(const struct nba *n, uint64_t h);
+/* an utterance's features, duplicates summed, sorted by hash */
+size_t nba_vector(const char *text, struct nba_feat *f, size_t max);
+
+/* classify.c: tuned on the dev split (see docs/NOTES.md) */
+#ifndef NBA_CENTROID_SHARE
+#define NBA_CENTROID_SHARE 0.5   /* centroid vs nearest example */
+#endif
+#ifndef NBA_NONE_BELOW
+#define NBA_NONE_BELOW 0.1  /* similarity of the pseudo-intent none */
+#endif
+#ifndef NBA_COVERAGE_POWER
+#define NBA_COVERAGE_POWER 1.0  /* see classify.c */
+#endif
+#ifndef NBA_TEMPERATURE
+#define NBA_TEMPERATURE 0.04  /* softmax temperature */
+#endif
+
+#endif

@@ -1,0 +1,373 @@
+/*
+ * text.c — from bytes to tokens and from tokens to classifier features.
+ *
+ * Any byte string is accepted: ASCII letters and digits make words,
+ * bytes of 0x80 and above are kept inside words (so UTF-8 words stay
+ * whole), apostrophes vanish ("don't" -> "dont") and everything else
+ * separates words. Sentence punctuation also ends a negation's reach.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "nba/internal.h"
+
+/* weights of the feature kinds, tuned on the dev split */
+#ifndef W_WORD
+#define W_WORD 1.0
+#endif
+#ifndef W_NEGATED
+#define W_NEGATED 0.5   /* the plain concept of a negated word */
+#endif
+#ifndef W_PAIR
+#define W_PAIR 0.5
+#endif
+#ifndef W_GRAM
+#define W_GRAM 0.1
+#endif
+#ifndef GRAM
+#define GRAM 4
+#endif
+
+
+uint64_t nba_hash(const char *prefix, const char *s, const char *s2)
+{
+	uint64_t h = 1469598103934665603ULL;   /* FNV-1a */
+	const char *parts[3] = {prefix, s, s2};
+
+	for (int i = 0; i < 3; i++) {
+		if (!parts[i])
+			continue;
+		for (const unsigned char *p = (const unsigned char *)parts[i];
+		     *p; p++) {
+			h ^= *p;
+			h *= 1099511628211ULL;
+		}
+		h ^= 0xff;   /* part separator */
+		h *= 1099511628211ULL;
+	}
+
+	return h ? h : 1;   /* 0 marks a free slot of the vocabulary */
+}
+
+
+static bool ends(const char *w, size_t len, const char *suf)
+{
+	size_t n = strlen(suf);
+
+	return len > n && !memcmp(w + len - n, suf, n);
+}
+
+
+static bool is_vowel(char c)
+{
+	return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' ||
+	       c == 'y';
+}
+
+
+static bool has_vowel(const char *w, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (is_vowel(w[i]))
+			return true;
+	return false;
+}
+
+
+/*
+ * A light stemmer in the spirit of Porter's: plurals, -ing/-ed, one
+ * derivational suffix, a final e. It only has to map the forms of one
+ * word together (the synonym table does the rest), and it must never
+ * leave fewer than three letters.
+ */
+void nba_stem(char *w)
+{
+	static const char *const deriv[] = {
+		"ization", "ational", "fulness", "ousness", "iveness",
+		"ation", "ement", "ment", "ness", "able", "ible", "ance",
+		"ence", "ful", "ous", "ive", "ize", "ise", "ate", "ity",
+		"ly",
+	};
+	size_t len = strlen(w);
+
+	if (len <= 3)
+		return;
+
+	/* plurals */
+	if (ends(w, len, "ies") && len > 4) {
+		len -= 3;
+		w[len++] = 'y';
+	}
+	else if (ends(w, len, "sses")) {
+		len -= 2;
+	}
+	else if (w[len - 1] == 's' && !ends(w, len, "ss") &&
+		 !ends(w, len, "us") && !ends(w, len, "is")) {
+		--len;
+	}
+
+	/* -ing, -ed */
+	if (ends(w, len, "ing") && len - 3 >= 3 && has_vowel(w, len - 3))
+		len -= 3;
+	else if (ends(w, len, "ed") && len - 2 >= 3 && has_vowel(w, len - 2))
+		len -= 2;
+	else
+		goto deriv;
+
+	/* "compensated" -> "compensate", like the bare verb; then its
+	 * derivational suffix goes too */
+	if (ends(w, len, "at") || ends(w, len, "bl") ||
+	    ends(w, len, "iz")) {
+		w[len++] = 'e';
+	}
+	else if (len >= 4 && w[len - 1] == w[len - 2] &&
+		 !is_vowel(w[len - 1]) && !strchr("lsz", w[len - 1])) {
+		--len;
+		goto final_e;
+	}
+	else {
+		goto final_e;
+	}
+
+ deriv:
+	for (size_t i = 0; i < sizeof(deriv) / sizeof(deriv[0]); i++) {
+		if (ends(w, len, deriv[i]) && len - strlen(deriv[i]) >= 3) {
+			len -= strlen(deriv[i]);
+			break;
+		}
+	}
+
+ final_e:
+	if (len > 3 && w[len - 1] == 'e')
+		--len;
+
+	w[len] = '\0';
+}
+
+
+struct word {
+	char s[NBA_WORD];
+	bool boundary;           /* punctuation before it */
+};
+
+
+static size_t split(const char *text, struct word *w, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	size_t n = 0, len = 0;
+	bool boundary = false;
+
+	for (;; p++) {
+		unsigned char c = *p;
+		bool letter = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+			      || c >= 0x80;
+
+		if (c >= 'A' && c <= 'Z') {
+			c = (unsigned char)(c - 'A' + 'a');
+			letter = true;
+		}
+
+		if (letter) {
+			if (len == 0 && n < max) {
+				w[n].boundary = boundary;
+				boundary = false;
+			}
+			if (n < max && len < NBA_WORD - 1)
+				w[n].s[len++] = (char)c;
+			continue;
+		}
+
+		if (c == '\'')   /* inside a word: drop it */
+			continue;
+
+		if (len) {
+			w[n].s[len] = '\0';
+			len = 0;
+			if (++n == max)
+				break;
+		}
+
+		if (!c)
+			break;
+
+		if (strchr(".,;:!?()\"", c))
+			boundary = true;
+	}
+
+	return n;
+}
+
+
+/* the concept of words w[0..n) as one phrase, its surface to surface */
+static const char *phrase(const struct word *w, size_t n, char *surface)
+{
+	char key[3 * NBA_WORD + 3] = "", st[NBA_WORD];
+	const char *concept;
+
+	for (size_t j = 0; j < n; j++) {
+		if (j && w[j].boundary)
+			return NULL;
+		strcpy(st, w[j].s);
+		nba_stem(st);
+		if (j)
+			strcat(key, " ");
+		strcat(key, st);
+	}
+
+	concept = nba_lex_concept(key);
+	if (!concept)
+		return NULL;
+
+	surface[0] = '\0';
+	for (size_t j = 0; j < n; j++) {
+		size_t have = strlen(surface);
+
+		snprintf(surface + have, NBA_WORD - have, "%s%s",
+			 j ? " " : "", w[j].s);
+	}
+
+	return concept;
+}
+
+
+size_t nba_tokenize(const char *text, struct nba_tok *t, size_t max)
+{
+	struct word w[NBA_TOKENS];
+	size_t nw, n = 0;
+	int reach = 0;
+
+	if (!text)
+		return 0;
+
+	if (max > NBA_TOKENS)
+		max = NBA_TOKENS;
+
+	nw = split(text, w, max);
+
+	for (size_t i = 0; i < nw; i++) {
+		struct nba_tok *k = &t[n];
+		const char *concept = NULL;
+
+		memset(k, 0, sizeof(*k));
+
+		/* a negation covers its clause: "not happy, and this is a
+		 * disgrace" */
+		if (w[i].boundary || !strcmp(w[i].s, "and") ||
+		    !strcmp(w[i].s, "but") || !strcmp(w[i].s, "because") ||
+		    !strcmp(w[i].s, "though") || !strcmp(w[i].s, "although"))
+			reach = 0;
+
+		/* phrases first, longest first: "on its way", "log in" */
+		for (size_t len = 3; len >= 2 && !concept; len--) {
+			if (i + len <= nw &&
+			    (concept = phrase(w + i, len, k->surface))) {
+				strncpy(k->stem, concept, NBA_WORD - 1);
+				k->concept = concept;
+				i += len - 1;
+			}
+		}
+
+		if (!concept) {
+			strcpy(k->surface, w[i].s);
+			strcpy(k->stem, w[i].s);
+			nba_stem(k->stem);
+			k->concept = nba_lex_concept(k->stem);
+			if (!k->concept)
+				k->concept = k->stem;
+			k->stop = nba_lex_stop(k->surface);
+			k->negator = nba_lex_negator(k->surface);
+			k->intensity = nba_lex_intensity(k->surface);
+			k->intensifier = k->intensity != 0;
+		}
+
+		if (k->negator) {
+			reach = NBA_NEG_REACH;
+		}
+		else if (reach > 0 && !k->stop) {
+			k->negated = true;
+			--reach;
+		}
+
+		++n;
+	}
+
+	return n;
+}
+
+
+static bool content(const struct nba_tok *k)
+{
+	return !k->stop && !k->negator && !k->intensifier;
+}
+
+
+static size_t add(struct nba_feat *f, size_t n, size_t max, uint64_t h,
+		  double w, size_t src, size_t src2)
+{
+	if (n >= max)
+		return n;
+
+	f[n].h = h;
+	f[n].w = w;
+	f[n].src = (uint16_t)src;
+	f[n].src2 = (uint16_t)src2;
+
+	return n + 1;
+}
+
+
+size_t nba_features(const struct nba_tok *t, size_t ntok,
+		    struct nba_feat *f, size_t max)
+{
+	size_t n = 0;
+	long prev = -1;
+
+	for (size_t i = 0; i < ntok; i++) {
+		const struct nba_tok *k = &t[i];
+		char padded[NBA_WORD + 2];
+		size_t len;
+
+		if (!content(k)) {
+			/* a negation separates pairs; stopwords do not */
+			if (k->negator)
+				prev = -1;
+			continue;
+		}
+
+		if (k->negated) {
+			n = add(f, n, max, nba_hash("n", k->concept, NULL),
+				W_WORD, i, i);
+			n = add(f, n, max, nba_hash("u", k->concept, NULL),
+				W_NEGATED, i, i);
+		}
+		else {
+			n = add(f, n, max, nba_hash("u", k->concept, NULL),
+				W_WORD, i, i);
+		}
+
+		if (prev >= 0)
+			n = add(f, n, max, nba_hash("b", t[prev].concept,
+						    k->concept),
+				W_PAIR,
+				(size_t)prev, i);
+		prev = (long)i;
+
+		/* character n-grams of the stem: spelling and ASR slips,
+		 * forms the stemmer does not join */
+		padded[0] = '<';
+		len = strlen(k->stem);
+		memcpy(padded + 1, k->stem, len);
+		padded[len + 1] = '>';
+		padded[len + 2] = '\0';
+		len += 2;
+		for (size_t j = 0; j + GRAM <= len; j++) {
+			char g[GRAM + 1];
+
+			memcpy(g, padded + j, GRAM);
+			g[GRAM] = '\0';
+			n = add(f, n, max, nba_hash("c", g, NULL), W_GRAM,
+				i, i);
+		}
+	}
+
+	return n;
+}

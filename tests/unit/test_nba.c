@@ -1,0 +1,248 @@
+/*
+ * test_nba.c — the classifier on the labelled set of tests/data/nba:
+ * trained on the 6 examples per intent of train.tsv (no keywords), it
+ * must find the intent of held-out paraphrases (test.tsv, never used for
+ * tuning) and tell off-topic talk apart; confidences are probabilities,
+ * and the drivers are words of the utterance that belong to the intent.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <re.h>
+#include "nba/nba.h"
+#include "test_nba_data.h"
+#include "unit.h"
+
+/* targets on test.tsv (see docs/NOTES.md, "Next best action") */
+#define MIN_TOP1        0.90   /* in-domain top-1 */
+#define MIN_OFFTOPIC    0.80   /* off-topic utterances flagged none */
+#define MAX_FALSE_NONE  0.05   /* in-domain utterances flagged none */
+
+static struct nba_data train, split;
+
+
+struct score {
+	size_t in, top1, strict, none_in;
+	size_t off, off_none;
+};
+
+
+static int model(struct nba **np)
+{
+	char err[256];
+	int e = nba_data_load(&train, "train");
+
+	if (e)
+		return e;
+
+	return nba_alloc(np, train.intents, train.nintents, NULL, 0, err,
+			 sizeof(err));
+}
+
+
+static void evaluate(const struct nba *n, const struct nba_data *d,
+		     struct score *s, bool print)
+{
+	memset(s, 0, sizeof(*s));
+
+	for (size_t i = 0; i < d->n; i++) {
+		struct nba_class c;
+
+		if (nba_classify(n, d->text[i], &c) || !c.ntop)
+			continue;
+
+		if (!strcmp(d->label[i], "none")) {
+			++s->off;
+			s->off_none += c.none;
+			if (print && !c.none)
+				fprintf(stderr, "  off-topic as %s %.2f: %s\n",
+					c.top[0].intent, c.top[0].confidence,
+					d->text[i]);
+			continue;
+		}
+
+		++s->in;
+		if (!strcmp(c.top[0].intent, d->label[i])) {
+			++s->top1;
+			s->strict += !c.none;
+		}
+		else if (print) {
+			fprintf(stderr, "  %s as %s %.2f: %s\n", d->label[i],
+				c.top[0].intent, c.top[0].confidence,
+				d->text[i]);
+		}
+		s->none_in += c.none;
+		if (print && c.none)
+			fprintf(stderr, "  %s flagged none: %s\n",
+				d->label[i], d->text[i]);
+	}
+}
+
+
+static void test_heldout_accuracy(void)
+{
+	struct nba *n = NULL;
+	struct score s;
+	double top1, off, fnone;
+
+	CHECK_EQ(model(&n), 0);
+	CHECK_EQ(train.nintents, 14u);
+	for (size_t i = 0; i < train.nintents; i++)
+		CHECK_EQ(train.intents[i].nexamples, 6u);
+
+	CHECK_EQ(nba_data_load(&split, "test"), 0);
+	/* never printed: the test split must not guide tuning */
+	evaluate(n, &split, &s, false);
+	mem_deref(n);
+
+	CHECK(s.in >= 150 && s.off >= 25);
+	top1 = (double)s.top1 / (double)s.in;
+	off = (double)s.off_none / (double)s.off;
+	fnone = (double)s.none_in / (double)s.in;
+	fprintf(stderr, "nba test split: top-1 %.1f %% (%zu/%zu), strict "
+		"%.1f %%, off-topic flagged %.1f %% (%zu/%zu), false none "
+		"%.1f %%\n", 100 * top1, s.top1, s.in,
+		100.0 * (double)s.strict / (double)s.in, 100 * off,
+		s.off_none, s.off, 100 * fnone);
+
+	CHECK(top1 >= MIN_TOP1);
+	CHECK(off >= MIN_OFFTOPIC);
+	CHECK(fnone <= MAX_FALSE_NONE);
+}
+
+
+/* the training examples themselves: a sanity floor, and the dev split
+ * reported for whoever tunes */
+static void test_train_and_dev(void)
+{
+	struct nba *n = NULL;
+	struct score s;
+
+	CHECK_EQ(model(&n), 0);
+	evaluate(n, &train, &s, false);
+	CHECK_EQ(s.top1, s.in);
+	CHECK_EQ(s.none_in, 0u);
+
+	CHECK_EQ(nba_data_load(&split, "dev"), 0);
+	evaluate(n, &split, &s, getenv("NBA_VERBOSE") != NULL);
+	fprintf(stderr, "nba dev split: top-1 %.1f %% (%zu/%zu), off-topic "
+		"flagged %zu/%zu, false none %zu\n",
+		100.0 * (double)s.top1 / (double)s.in, s.top1, s.in,
+		s.off_none, s.off, s.none_in);
+	mem_deref(n);
+}
+
+
+static void test_confidence_and_drivers(void)
+{
+	struct nba *n = NULL;
+	struct nba_class c;
+	double sum = 0;
+
+	CHECK_EQ(model(&n), 0);
+	CHECK_EQ(nba_data_load(&split, "test"), 0);
+
+	for (size_t i = 0; i < split.n; i++) {
+		CHECK_EQ(nba_classify(n, split.text[i], &c), 0);
+		CHECK_EQ(c.ntop, (size_t)NBA_TOP);
+		sum = 0;
+		for (size_t k = 0; k < c.ntop; k++) {
+			CHECK(c.top[k].confidence >= 0 &&
+			      c.top[k].confidence <= 1);
+			CHECK(!isnan(c.top[k].confidence));
+			if (k)
+				CHECK(c.top[k].confidence <=
+				      c.top[k - 1].confidence);
+			sum += c.top[k].confidence;
+		}
+		CHECK(sum <= 1 + 1e-9);
+
+		/* every driver is a word of the utterance, heaviest first */
+		for (size_t k = 0; k < c.ndrivers; k++) {
+			char lower[512];
+			size_t m = 0;
+
+			/* as the tokenizer sees it: lower case, no
+			 * apostrophes */
+			for (const char *p = split.text[i];
+			     *p && m + 1 < sizeof(lower); p++) {
+				if (*p == '\'')
+					continue;
+				lower[m++] = (char)(*p >= 'A' && *p <= 'Z' ?
+					*p - 'A' + 'a' : *p);
+			}
+			lower[m] = '\0';
+			CHECK(c.drivers[k].weight > 0);
+			CHECK(strstr(lower, c.drivers[k].word) != NULL);
+			if (k)
+				CHECK(c.drivers[k].weight <=
+				      c.drivers[k - 1].weight);
+		}
+		if (!c.none)
+			CHECK(c.ndrivers > 0);
+	}
+
+	/* a clear case: confident, and the reason is "terminate" */
+	CHECK_EQ(nba_classify(n, "Please terminate my subscription today",
+			      &c), 0);
+	CHECK_STR(c.top[0].intent, "cancel_subscription");
+	CHECK(!c.none);
+	CHECK(c.top[0].confidence > 0.6);
+	CHECK(c.ndrivers >= 2);
+	{
+		bool terminate = false;
+
+		for (size_t k = 0; k < c.ndrivers; k++) {
+			terminate |= !strcmp(c.drivers[k].word, "terminate");
+			CHECK(strcmp(c.drivers[k].word, "my"));
+			CHECK(strcmp(c.drivers[k].word, "please"));
+		}
+		CHECK(terminate);
+	}
+
+	/* off-topic: none, and no intent is confident */
+	CHECK_EQ(nba_classify(n, "the weather is lovely in Lisbon", &c), 0);
+	CHECK(c.none);
+	CHECK(c.top[0].confidence < 0.5);
+
+	/* empty and word-less text */
+	CHECK_EQ(nba_classify(n, "", &c), 0);
+	CHECK_EQ(c.ntop, 0u);
+	CHECK_EQ(nba_classify(n, "  ?! ", &c), 0);
+	CHECK_EQ(c.ntop, 0u);
+	CHECK_EQ(nba_classify(n, "the and of", &c), 0);
+	CHECK(c.none);
+
+	mem_deref(n);
+}
+
+
+/* keywords weigh: a word no example has still decides */
+static void test_keywords(void)
+{
+	static const char *const ex_a[] = {"I want to talk about cars"};
+	static const char *const ex_b[] = {"I want to talk about boats"};
+	static const char *const kw_a[] = {"sedan", "hatchback"};
+	const struct nba_intent_def in[] = {
+		{"cars", ex_a, 1, kw_a, 2},
+		{"boats", ex_b, 1, NULL, 0},
+	};
+	struct nba *n = NULL;
+	struct nba_class c;
+
+	CHECK_EQ(nba_alloc(&n, in, 2, NULL, 0, NULL, 0), 0);
+	CHECK_EQ(nba_classify(n, "my hatchback", &c), 0);
+	CHECK_STR(c.top[0].intent, "cars");
+	CHECK(!c.none);
+	CHECK_STR(c.drivers[0].word, "hatchback");
+	mem_deref(n);
+}
+
+
+UNIT_SUITE(nba,
+	UNIT_CASE(test_heldout_accuracy),
+	UNIT_CASE(test_train_and_dev),
+	UNIT_CASE(test_confidence_and_drivers),
+	UNIT_CASE(test_keywords),
+);

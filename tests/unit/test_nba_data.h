@@ -1,0 +1,29 @@
+/*
+ * test_nba_data.h — the labelled utterances of tests/data/nba (see its
+ * README), for the unit tests.
+ */
+#ifndef SWITCHBOARD_TEST_NBA_DATA_H
+#define SWITCHBOARD_TEST_NBA_DATA_H
+
+#include <stddef.h>
+#include "nba/nba.h"
+
+enum { NBA_DATA_MAX = 512, NBA_DATA_INTENTS = 32 };
+
+struct nba_data {
+	size_t n;
+	const char *label[NBA_DATA_MAX];     /* intent id or "none" */
+	const char *text[NBA_DATA_MAX];
+
+	/* train only: grouped per intent, in order of first appearance */
+	struct nba_intent_def intents[NBA_DATA_INTENTS];
+	const char *examples[NBA_DATA_MAX];
+	size_t nintents;
+
+	char buf[64 * 1024];
+};
+
+/* split: "train", "dev" or "test"; 0 or an errno */
+int nba_data_load(struct nba_data *d, const char *split);
+
+#endif

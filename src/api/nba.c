@@ -34,20 +34,6 @@ static const char *const classify_keys[] = {
 };
 
 
-static int words_print(struct re_printf *pf, const struct nba_word *w,
-		       size_t n)
-{
-	int err = re_hprintf(pf, "[");
-
-	for (size_t i = 0; i < n && !err; i++)
-		err = re_hprintf(pf, "%s{\"word\":%H,\"weight\":%.3f}",
-				 i ? "," : "", jsonstr_print, w[i].word,
-				 w[i].weight);
-
-	return err | re_hprintf(pf, "]");
-}
-
-
 struct answer {
 	const struct nba_class *c;
 	const struct nba_sentiment *s;
@@ -74,6 +60,8 @@ static int rec_print(struct re_printf *pf, const char *id)
 static int answer_print(struct re_printf *pf, const struct answer *a)
 {
 	const struct nba_class *c = a->c;
+	const struct nba_words drivers = {c->drivers, c->ndrivers};
+	const struct nba_words words = {a->s->words, a->s->nwords};
 	int err = re_hprintf(pf, "{\"intents\":[");
 
 	for (size_t i = 0; i < c->ntop && !err; i++)
@@ -83,10 +71,10 @@ static int answer_print(struct re_printf *pf, const struct answer *a)
 
 	err = err ? err : re_hprintf(pf, "],\"none\":%s,\"drivers\":",
 				     c->none ? "true" : "false");
-	err = err ? err : words_print(pf, c->drivers, c->ndrivers);
+	err = err ? err : nba_words_print(pf, &drivers);
 	err = err ? err : re_hprintf(pf, ",\"sentiment\":{\"score\":%.3f,"
 				     "\"words\":", a->s->score);
-	err = err ? err : words_print(pf, a->s->words, a->s->nwords);
+	err = err ? err : nba_words_print(pf, &words);
 	err = err ? err : re_hprintf(pf, "},\"recommendations\":[");
 
 	for (size_t i = 0; i < a->nids && !err; i++) {

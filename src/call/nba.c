@@ -24,33 +24,13 @@
 enum { FIRED_MAX = 8 };        /* recommendations per utterance */
 
 
-/* {"word":..,"weight":..} for each reason */
-struct words {
-	const struct nba_word *w;
-	size_t n;
-};
-
-
-static int words_print(struct re_printf *pf, const struct words *ws)
-{
-	int err = re_hprintf(pf, "[");
-
-	for (size_t i = 0; i < ws->n && !err; i++)
-		err = re_hprintf(pf, "%s{\"word\":%H,\"weight\":%.3f}",
-				 i ? "," : "", jsonstr_print, ws->w[i].word,
-				 ws->w[i].weight);
-
-	return err | re_hprintf(pf, "]");
-}
-
-
 /* The utterance's score and the call's running one (the customer's
  * utterances only). -1..1 to three decimals; libre's %f cuts toward
  * zero, fine for a score. */
 static void sentiment(struct call *call, const struct asr_result *r,
 		      const struct nba_sentiment *s)
 {
-	const struct words ws = {s->words, s->nwords};
+	const struct nba_words ws = {s->words, s->nwords};
 	bool turned = false;
 	char running[16] = "null";
 
@@ -69,7 +49,7 @@ static void sentiment(struct call *call, const struct asr_result *r,
 		   r->call_id, jsonstr_print, r->agent, r->leg, r->role,
 		   s->score, running,
 		   call && nba_call_negative(call->nba) ? "true" : "false",
-		   turned ? "true" : "false", words_print, &ws);
+		   turned ? "true" : "false", nba_words_print, &ws);
 }
 
 
@@ -86,7 +66,7 @@ static void recommend(struct call *call, const struct asr_result *r,
 		      const struct nba_class *c, const char *id)
 {
 	const struct prov_recommendation *rec = prov_recommendation_find(id);
-	const struct words ws = {c->drivers, c->ndrivers};
+	const struct nba_words ws = {c->drivers, c->ndrivers};
 	const bool intent = c->ntop && !c->none;
 	char *data = NULL;
 	int err;
@@ -107,7 +87,7 @@ static void recommend(struct call *call, const struct asr_result *r,
 				  intent ? c->top[0].intent : NULL,
 				  intent ? c->top[0].confidence : 0.0,
 				  r->role, jsonstr_print, r->text,
-				  words_print, &ws);
+				  nba_words_print, &ws);
 	if (err) {
 		log_warn("call %s: recommendation %s not shown: %m", call->id,
 			 id, err);

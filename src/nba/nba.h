@@ -60,6 +60,16 @@ struct nba_word {
 	double weight;
 };
 
+/* a list of reasons, printed as JSON [{"word":..,"weight":..},...] by
+ * nba_words_print (a re_printf handler, for %H) */
+struct nba_words {
+	const struct nba_word *w;
+	size_t n;
+};
+
+struct re_printf;
+int nba_words_print(struct re_printf *pf, const struct nba_words *ws);
+
 struct nba_class {
 	struct {
 		const char *intent;    /* points into the model */

@@ -12,13 +12,24 @@
 #include <strings.h>
 #include <re.h>
 #include "util/crypto.h"
+#include "crm/crm.h"
 #include "api/api.h"
 #include "api/api_int.h"
 
 static void api_health(struct api_req *req)
 {
-	api_reply_json(req, 200, "{\"status\":\"ok\",\"version\":\""
-		       SWITCHBOARD_VERSION "\"}");
+	char *json = NULL;
+
+	/* crm: the outbox's depth and failures (src/crm) */
+	if (re_sdprintf(&json, "{\"status\":\"ok\",\"version\":\""
+			SWITCHBOARD_VERSION "\",\"crm\":%H}",
+			crm_health_json, NULL)) {
+		api_reply_error(req, 500, "internal", NULL, "no memory");
+		return;
+	}
+
+	api_reply_json(req, 200, json);
+	mem_deref(json);
 }
 
 

@@ -22,7 +22,7 @@ static void api_health(struct api_req *req)
 
 	/* crm: the outbox's depth and failures (src/crm) */
 	if (re_sdprintf(&json, "{\"status\":\"ok\",\"version\":\""
-			SWITCHBOARD_VERSION "\",\"crm\":%H}",
+			SWITCHBOARD_VERSION "\"%H}",
 			crm_health_json, NULL)) {
 		api_reply_error(req, 500, "internal", NULL, "no memory");
 		return;

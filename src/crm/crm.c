@@ -126,9 +126,9 @@ int crm_health_json(struct re_printf *pf, void *unused)
 	(void)unused;
 
 	if (!crm.on)
-		return re_hprintf(pf, "{\"enabled\":false}");
+		return 0;
 
-	return re_hprintf(pf, "{\"enabled\":true,\"salesforce\":%s,"
+	return re_hprintf(pf, ",\"crm\":{\"salesforce\":%s,"
 			  "\"webhooks\":%s,%H}",
 			  crm_sf_enabled() ? "true" : "false",
 			  crm_webhook_enabled() ? "true" : "false",

@@ -40,7 +40,8 @@ struct crm_conf {
 int  crm_init(struct store *st, const struct crm_conf *conf, char *msg,
 	      size_t sz);
 void crm_close(void);
-/* The "crm" member of GET /api/v1/health: a JSON object. */
+/* ,"crm":{...} for GET /api/v1/health while CRM sync runs; nothing
+ * when it is off (the health body stays as it was). */
 int  crm_health_json(struct re_printf *pf, void *unused);
 
 #endif

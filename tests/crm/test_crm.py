@@ -112,7 +112,7 @@ def test_happy_path_create_answer_end():
     try:
         with Switchboard(PROVISION, args=sf_args(stub)) as sb:
             h = health(sb)
-            check(h["enabled"] and h["salesforce"] and
+            check(h["salesforce"] and
                   h["outbox"]["depth"] == 0, h)
             t0 = time.time()
             cid = answered_call(sb, talk_ms=2000)

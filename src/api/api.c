@@ -77,6 +77,9 @@ static const struct route {
 	{"queues", true,  "stats",   "GET",  api_queue_stats, API_ROLE_AGENT},
 	/* a WebSocket; what each role sees is in events.c */
 	{"events", false, NULL,      "GET",  api_events_ws,   API_ROLE_AGENT},
+	/* CRM sync's parked requests (outbox.c) */
+	{"outbox", false, NULL,      "GET",  api_outbox_failed,
+	 API_ROLE_ADMIN},
 	{NULL,     false, NULL,      "GET",    api_prov_list,
 	 API_ROLE_AGENT},
 	{NULL,     false, NULL,      "POST",   api_prov_create,

@@ -217,6 +217,7 @@ void api_agent_status_put(struct api_req *req);
 void api_queue_stats(struct api_req *req);
 void api_call_routing(struct api_req *req);
 void api_call_transcript(struct api_req *req);   /* transcript.c */
+void api_outbox_failed(struct api_req *req);
 void api_call_hangup(struct api_req *req);      /* control.c */
 void api_call_wrapup(struct api_req *req);
 void api_call_mute(struct api_req *req);

@@ -300,6 +300,16 @@ def test_refusal_is_parked_and_shown():
             check([(k, st) for k, st, _ in rows] ==
                   [("create", 400), ("update", 404)], rows)
             check("no voice call" in rows[1][2], rows)
+            st, body = sb.api("GET", "/api/v1/outbox")
+            check(st == 200 and [(r["kind"], r["status"]) for r in
+                                 body["failed"]] ==
+                  [("update", 404), ("create", 400)], st, body)
+            check(body["failed"][1]["path"] == "/voiceCalls" and
+                  "CANNED" in body["failed"][1]["error"], body)
+            tok = sb.api("POST", "/api/v1/login", {"id": "alice",
+                         "password": "alice-web-1"}, token=None)[1]
+            st, _ = sb.api("GET", "/api/v1/outbox", token=tok["token"])
+            check(st == 403, st)
     finally:
         stub.close()
 

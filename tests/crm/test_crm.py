@@ -166,6 +166,65 @@ def test_happy_path_create_answer_end():
         stub.close()
 
 
+def test_transfer_makes_a_child_voice_call():
+    prov = json.loads(json.dumps(PROVISION))
+    prov["agents"].append({"id": "bob", "password": "bob-web-12",
+                           "sip": {"username": "bob",
+                                   "password": "bob-sip"},
+                           "queues": [{"id": "support"}]})
+    prov["queues"].append({"id": "support", "push_timeout_s": 5,
+                           "max_wait_s": 30})
+    stub = new_stub()
+    try:
+        with Switchboard(prov, args=sf_args(stub)) as sb, \
+                SippAgent("agent.xml", calls=1) as alice_phone, \
+                SippAgent("agent.xml", calls=1) as bob_phone:
+            register(sb, "alice", alice_phone.port)
+            register(sb, "bob", bob_phone.port)
+            proc = sipp(sb.sip_port, "caller_hears_bye.xml", "-p",
+                        free_port(), "-m", 1, keys={"dest": NUMBER},
+                        timeout=30, background=True)
+
+            def answered_by(agent):
+                for c in sb.calls():
+                    if not c["ended"] and c["agent"] == agent:
+                        return c["id"]
+                return None
+            cid = sb.wait_for(lambda: answered_by("alice"),
+                              what="alice answers")
+            time.sleep(0.3)
+            st, body = sb.api("POST", "/api/v1/calls/%s/transfer" % cid,
+                              {"agent": "bob"})
+            check(st == 200, st, body)
+            sb.wait_for(lambda: answered_by("bob"), what="bob answers")
+            time.sleep(0.3)
+            st, _ = sb.api("POST", "/api/v1/calls/%s/hangup" % cid, {})
+            check(st == 200, st)
+            proc.communicate(timeout=20)
+            check(proc.returncode == 0, "caller failed")
+            stub.wait(lambda s: len([a for a in s.accepted
+                                     if a["call"] == cid]) >= 6,
+                      what="six requests")
+            time.sleep(0.5)
+            recs = stub.of_call(cid)
+            got = [(r["kind"], r["key"]) for r in recs]
+            child = cid + "-t1"
+            check(got == [("create", cid), ("update", cid),
+                          ("update", cid), ("create", child),
+                          ("update", child), ("update", child)], got)
+            check(recs[2]["body"]["agent"] == "alice" and
+                  "endTime" in recs[2]["body"], recs[2])
+            c = recs[3]["body"]
+            check(c["initiationMethod"] == "Transfer" and
+                  c["parentVoiceCallId"] == cid and c["to"] == "bob", c)
+            check(recs[4]["body"]["agent"] == "bob", recs[4])
+            check(recs[5]["body"]["agent"] == "bob" and
+                  "endTime" in recs[5]["body"], recs[5])
+            check(not stub.refused, stub.refused)
+    finally:
+        stub.close()
+
+
 def test_transcript_finals_become_messages():
     sys.path.insert(0, os.path.join(HERE, "..", "sip"))
     import test_transcribe as tt

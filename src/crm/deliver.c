@@ -11,6 +11,7 @@
  *     (a random half to all of it); a Retry-After on a 429 or 5xx sets
  *     the wait instead, and a 429 or 503 pauses the whole destination
  *     (the limit is the org's, not the call's);
+ *   - a 401 is retried too, with a freshly signed token;
  *   - any other 4xx parks the row (failed = 1, status and the start of
  *     the response kept): it is shown, not retried forever, and the
  *     call's next rows go on;
@@ -335,27 +336,32 @@ static void response_handler(int err, uint16_t status,
 		return;
 	}
 
+	/* 401 is about our token, not the request: sign afresh and retry
+	 * (a certificate being rotated must not park every call) */
 	if (!err && status >= 400 && status < 500 && status != 408 &&
-	    status != 429) {
+	    status != 429 && status != 401) {
 		char *msg = NULL;
 
 		(void)re_sdprintf(&msg, "HTTP %u: %s", status, body);
-		log_warn("outbox: %s %s%s for call %s refused with %u: "
-			 "parked", r->method, sf ? "" : g->dest, r->path,
-			 g->okey, status);
+		/* not the webhook's URL: it may hold a token */
+		log_warn("outbox: %s %s for call %s refused with %u: "
+			 "parked", r->kind, sf ? CRM_SF : "webhook", g->okey,
+			 status);
 		(void)store_outbox_park(dl.st, r->id, status, msg);
-		set_error("%s %s refused (%u): %s", r->kind,
-			  sf ? CRM_SF : "webhook", status, body);
+		/* health is open to all: the answer's text stays in the
+		 * row (GET /api/v1/outbox, admins) */
+		set_error("%s %s refused: HTTP %u", r->kind,
+			  sf ? CRM_SF : "webhook", status);
 		mem_deref(msg);
 		++dl.failed;
-		if (sf && status == 401)
-			crm_sf_refused(status);
 		row_done(g, r);
 		pump_soon();
 		return;
 	}
 
 	/* try again */
+	if (sf && status == 401)
+		crm_sf_refused(status);
 	++r->attempts;
 	++dl.retried;
 	g->busy = false;

@@ -337,6 +337,23 @@ def test_429_retry_after_is_honoured():
         stub.close()
 
 
+def test_401_is_retried_with_a_new_token():
+    stub = new_stub()
+    try:
+        with Switchboard(PROVISION, args=sf_args(stub)) as sb:
+            stub.queue_answers((401, []))
+            unrouted_calls(sb, 1)
+            stub.wait(lambda s: len(s.accepted) == 2,
+                      what="create and end after the 401")
+            h = health(sb)["outbox"]
+            check(h["failed"] == 0 and h["retried"] == 1 and
+                  "401" in h["last_error"], h)
+            check(kinds(stub.accepted) == ["create", "update"],
+                  stub.accepted)
+    finally:
+        stub.close()
+
+
 def test_refusal_is_parked_and_shown():
     stub = new_stub()
     try:

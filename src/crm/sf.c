@@ -2,10 +2,11 @@
  * sf.c — what a call's events become in Salesforce's Telephony
  * Integration REST API (base URL sf_url, ".../telephony/v1"):
  *
- *   first call.offered (inbound) or call.dialing (outbound)
+ *   first call.offered (inbound), or the customer's answer or the end
+ *   of an outbound call (call.dialing only starts its clock)
  *       POST /voiceCalls: vendorCallKey = switchboard's call id, from, to,
  *       initiationMethod Inbound / Outbound, startTime,
- *       callCenterApiName, the caller as END_USER participant
+ *       callCenterApiName, the customer as END_USER participant
  *   call.answered   PATCH /voiceCalls/{key}: acceptTime, agent, queue
  *   call.transferred
  *       PATCH the current record (agent leaves), then POST /voiceCalls
@@ -222,17 +223,15 @@ static void on_offered(struct sfcall *c, const struct odict *d)
 }
 
 
+/* The record is created when the customer answers (or the attempt
+ * ends): only then does the event carry the caller id the customer
+ * sees, the trunk's. */
 static void on_dialing(struct sfcall *c, const struct odict *d)
 {
-	if (c->created)
-		return;
-
 	c->outbound = true;
 	set(&c->agent, str(d, "agent"));
-	set(&c->from, str(d, "agent"));
 	set(&c->to, str(d, "to"));
 	c->start_ms = crm_now_ms();
-	create(c, "Outbound", NULL);
 }
 
 

@@ -225,6 +225,40 @@ def test_transfer_makes_a_child_voice_call():
         stub.close()
 
 
+def test_click_to_dial_is_an_outbound_voice_call():
+    sys.path.insert(0, os.path.join(HERE, "..", "sip"))
+    import test_outbound as to
+    stub = new_stub()
+    try:
+        with to.carrier(talk_ms=1500) as far, \
+                Switchboard(to.provision(far.port),
+                            args=sf_args(stub)) as sb, \
+                SippAgent("agent_autoanswer.xml", calls=1) as phone:
+            alice = to.login(sb, "alice")
+            to.register(sb, "alice", phone.port)
+            st, body = to.dial(sb, alice)
+            check(st == 201, st, body)
+            cid = body["call"]
+            check(far.wait(30) == 0, far.output())
+            check(phone.wait(10) == 0, phone.output())
+            stub.wait(lambda s: len([a for a in s.accepted
+                                     if a["call"] == cid]) >= 3,
+                      what="create, answer, end")
+            recs = stub.of_call(cid)
+            check(kinds(recs) == ["create", "update", "update"],
+                  kinds(recs))
+            c = recs[0]["body"]
+            check(c["initiationMethod"] == "Outbound" and
+                  c["to"] == to.CUSTOMER and c["from"] == to.CALLER_ID and
+                  c["participants"] == [{"participantKey": to.CUSTOMER,
+                                         "type": "END_USER"}], c)
+            check(recs[1]["body"]["agent"] == "alice" and
+                  "queue" not in recs[1]["body"], recs[1])
+            check(not stub.refused, stub.refused)
+    finally:
+        stub.close()
+
+
 def test_transcript_finals_become_messages():
     sys.path.insert(0, os.path.join(HERE, "..", "sip"))
     import test_transcribe as tt

@@ -259,6 +259,31 @@ def test_click_to_dial_is_an_outbound_voice_call():
         stub.close()
 
 
+def test_disposition_goes_to_the_configured_field():
+    prov = json.loads(json.dumps(PROVISION))
+    prov["queues"][0]["wrapup_s"] = 60
+    stub = new_stub()
+    try:
+        with Switchboard(prov, args=sf_args(
+                stub, "--sf-disposition-field", "Disposition__c")) as sb:
+            cid = answered_call(sb, talk_ms=1000)
+            st, body = sb.api("POST", "/api/v1/calls/%s/wrapup" % cid,
+                              {"disposition": "sale", "notes": "n"})
+            check(st == 200, st, body)
+            stub.wait(lambda s: len([a for a in s.accepted
+                                     if a["call"] == cid]) >= 4,
+                      what="the disposition update")
+            recs = stub.of_call(cid)
+            check(kinds(recs) == ["create", "update", "update", "update"],
+                  kinds(recs))
+            attrs = json.loads(recs[3]["body"]["callAttributes"])
+            check(attrs == {"Disposition__c": "sale"} and
+                  set(recs[3]["body"]) == {"callAttributes"}, recs[3])
+            check(not stub.refused, stub.refused)
+    finally:
+        stub.close()
+
+
 def test_transcript_finals_become_messages():
     sys.path.insert(0, os.path.join(HERE, "..", "sip"))
     import test_transcribe as tt

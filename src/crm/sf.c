@@ -176,7 +176,8 @@ static void create(struct sfcall *c, const char *method_name,
 			  jsonstr_print, c->from ? c->from : "anonymous",
 			  method_name, crm_print_iso, &c->start_ms,
 			  jsonstr_print, party ? party : "anonymous",
-			  print_opt, &(struct opt){"parentVoiceCallId", parent});
+			  print_opt,
+			  &(struct opt){"parentVoiceCallId", parent});
 	add(c, "create", "POST", "/voiceCalls", body);
 	c->created = true;
 	mem_deref(body);

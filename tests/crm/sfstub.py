@@ -149,6 +149,7 @@ class Stub:
         self.message_ids = set()
         self.duplicates = []
         self.canned = []        # [(status, headers)] for next requests
+        self.sick = {}          # call id -> 503s still to answer
         self.answered = []      # (t, status) of every answer
         self.port = port
         self.server = None
@@ -195,6 +196,11 @@ class Stub:
     @property
     def hook_url(self):
         return "http://127.0.0.1:%d/hook" % self.port
+
+    def sicken(self, call_id, n):
+        """Answer the next n requests about call_id with 503."""
+        with self.lock:
+            self.sick[call_id] = n
 
     def queue_answers(self, *answers):
         with self.lock:
@@ -354,6 +360,11 @@ class Stub:
         path = h.path
         with self.lock:
             canned = self.canned.pop(0) if self.canned else None
+            for cid, left in self.sick.items():
+                if left and cid in path + raw.decode(errors="replace"):
+                    canned = (503, [])
+                    self.sick[cid] = left - 1
+                    break
         if canned:
             status, headers = canned
             with self.lock:

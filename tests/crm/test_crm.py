@@ -375,6 +375,42 @@ def test_salesforce_down_then_back_nothing_lost_order_kept():
         stub.close()
 
 
+def test_a_failing_call_does_not_hold_up_the_others():
+    stub = new_stub()
+    try:
+        with Switchboard(PROVISION, args=sf_args(stub)) as sb:
+            first = answered_call(sb, talk_ms=500)
+            stub.wait(lambda s: len(s.accepted) == 3, what="first call")
+            # the next call's id is not known before it exists: make
+            # every request about a call refused until we pick one
+            sb.wait_for(lambda: health(sb)["outbox"]["depth"] == 0,
+                        what="drained")
+            stub.queue_answers(*[(503, [])] * 8)
+            unrouted_calls(sb, 1)
+            sick = sb.wait_for(lambda: [c["id"] for c in sb.calls()
+                                        if c["id"] != first],
+                               what="second call")[0]
+            stub.sicken(sick, 50)
+            with stub.lock:
+                stub.canned = []
+            unrouted_calls(sb, 2)
+            # the two healthy calls get through while the sick one waits
+            stub.wait(lambda s: len({a["call"] for a in s.accepted} -
+                                    {first}) == 2, timeout=15,
+                      what="two other calls delivered")
+            check(not stub.of_call(sick), stub.of_call(sick))
+            check(health(sb)["outbox"]["depth"] == 2, health(sb))
+            with stub.lock:
+                stub.sick[sick] = 0
+            stub.wait(lambda s: len([a for a in s.accepted
+                                     if a["call"] == sick]) == 2,
+                      timeout=15, what="the sick call, in the end")
+            check(kinds(stub.of_call(sick)) == ["create", "update"],
+                  stub.of_call(sick))
+    finally:
+        stub.close()
+
+
 def test_429_retry_after_is_honoured():
     stub = new_stub()
     try:

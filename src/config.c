@@ -70,6 +70,37 @@ static const struct opt opts[] = {
 	{"asr_queue_s",  OPT_U32,  O(asr_queue_s), 1, 3600,
 	 "seconds of speech that may wait per decoder before some is "
 	 "dropped (20)"},
+	{"sf_url",       OPT_STR,  O(sf_url), 0, 0,
+	 "Salesforce Telephony Integration API base, https://DOMAIN."
+	 "my.salesforce-scrt.com/telephony/v1 (off)"},
+	{"sf_org_id",    OPT_STR,  O(sf_org_id), 0, 0,
+	 "Salesforce org id: the JWT's iss"},
+	{"sf_call_center", OPT_STR, O(sf_call_center), 0, 0,
+	 "contact center API name: the JWT's sub and callCenterApiName"},
+	{"sf_key",       OPT_STR,  O(sf_key), 0, 0,
+	 "PEM file of the RSA private key whose certificate the contact "
+	 "center holds"},
+	{"sf_audience",  OPT_STR,  O(sf_audience), 0, 0,
+	 "the JWT's aud (https://scrt.salesforce.com)"},
+	{"sf_disposition_field", OPT_STR, O(sf_disposition_field), 0, 0,
+	 "VoiceCall field (callAttributes key) for the wrap-up disposition "
+	 "(none)"},
+	{"sf_jwt_lifetime_s", OPT_U32, O(sf_jwt_lifetime_s), 1, 180,
+	 "seconds a signed JWT is valid, at most 180 (120)"},
+	{"sf_calls_per_s", OPT_U32, O(sf_calls_per_s), 1, 100000,
+	 "new VoiceCalls sent per second at most (50)"},
+	{"sf_utterances_per_s", OPT_U32, O(sf_utterances_per_s), 1, 1000000,
+	 "transcript messages sent per second at most (1400)"},
+	{"webhook_url",  OPT_STR,  O(webhook_url), 0, 0,
+	 "URL(s), space separated, that get call events as signed POSTs "
+	 "(off)"},
+	{"webhook_secret", OPT_STR, O(webhook_secret), 0, 0,
+	 "HMAC-SHA256 key of X-Switchboard-Signature, 16+ characters"},
+	{"outbox_retry_min_ms", OPT_U32, O(outbox_retry_min_ms), 1, 3600000,
+	 "first retry of a failed delivery after about this, doubling "
+	 "(1000)"},
+	{"outbox_retry_max_ms", OPT_U32, O(outbox_retry_max_ms), 1, 86400000,
+	 "longest wait between retries (300000)"},
 };
 
 
@@ -94,6 +125,13 @@ void config_defaults(struct config *cfg)
 	str_ncpy(cfg->web_root, "web", sizeof(cfg->web_root));
 	str_ncpy(cfg->web_frame_ancestors, "'self'",
 		 sizeof(cfg->web_frame_ancestors));
+	str_ncpy(cfg->sf_audience, "https://scrt.salesforce.com",
+		 sizeof(cfg->sf_audience));
+	cfg->sf_jwt_lifetime_s = 120;
+	cfg->sf_calls_per_s = 50;
+	cfg->sf_utterances_per_s = 1400;
+	cfg->outbox_retry_min_ms = 1000;
+	cfg->outbox_retry_max_ms = 300000;
 }
 
 

@@ -37,6 +37,18 @@ struct config {
 	char asr_backend[CONFIG_STR];    /* "pocketsphinx" or "off" */
 	uint32_t asr_workers;            /* decoder threads; 0 = one per core */
 	uint32_t asr_queue_s;            /* audio waiting per worker, seconds */
+	/* CRM sync (src/crm): Salesforce's Telephony Integration API */
+	char sf_url[CONFIG_STR];         /* "" = off */
+	char sf_org_id[CONFIG_STR];
+	char sf_call_center[CONFIG_STR];
+	char sf_key[CONFIG_STR];         /* PEM file of the RSA private key */
+	char sf_audience[CONFIG_STR];
+	char sf_disposition_field[CONFIG_STR];
+	uint32_t sf_jwt_lifetime_s;
+	uint32_t sf_calls_per_s, sf_utterances_per_s;
+	char webhook_url[CONFIG_STR];    /* "" = off; several: spaces */
+	char webhook_secret[CONFIG_STR];
+	uint32_t outbox_retry_min_ms, outbox_retry_max_ms;
 };
 
 /* An error names where it came from: "FILE:LINE: key 'x': message" for the

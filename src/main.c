@@ -28,6 +28,7 @@
 #include "media/media.h"
 #include "sip/sip.h"
 #include "asr/asr.h"
+#include "crm/crm.h"
 #include "call/call.h"
 #include "api/api.h"
 #include "audit/audit.h"
@@ -355,6 +356,32 @@ static int serve(void)
 	if (err)
 		goto out;
 
+	{
+		const struct crm_conf cc = {
+			.sf_url = cfg->sf_url,
+			.sf_org_id = cfg->sf_org_id,
+			.sf_call_center = cfg->sf_call_center,
+			.sf_key = cfg->sf_key,
+			.sf_audience = cfg->sf_audience,
+			.sf_disposition_field = cfg->sf_disposition_field,
+			.sf_jwt_lifetime_s = cfg->sf_jwt_lifetime_s,
+			.sf_calls_per_s = cfg->sf_calls_per_s,
+			.sf_utterances_per_s = cfg->sf_utterances_per_s,
+			.webhook_urls = cfg->webhook_url,
+			.webhook_secret = cfg->webhook_secret,
+			.retry_min_ms = cfg->outbox_retry_min_ms,
+			.retry_max_ms = cfg->outbox_retry_max_ms,
+		};
+		char msg[512] = "";
+
+		err = crm_init(g.store, &cc, msg, sizeof(msg));
+		if (err) {
+			fprintf(stderr, "switchboard: CRM sync: %s\n",
+				msg[0] ? msg : strerror(err));
+			goto out;
+		}
+	}
+
 	err = api_alloc(&g.api, &http, g.store, cfg->admin_token);
 	if (err) {
 		fprintf(stderr, "switchboard: cannot listen for HTTP on %s: "
@@ -397,6 +424,7 @@ static int serve(void)
 	tmr_cancel(&g.grace);
 	tmr_cancel(&g.drain);
 	g.api = mem_deref(g.api);
+	crm_close();
 	call_close();
 	asr_close();
 	sipd_close();

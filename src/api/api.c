@@ -12,13 +12,24 @@
 #include <strings.h>
 #include <re.h>
 #include "util/crypto.h"
+#include "crm/crm.h"
 #include "api/api.h"
 #include "api/api_int.h"
 
 static void api_health(struct api_req *req)
 {
-	api_reply_json(req, 200, "{\"status\":\"ok\",\"version\":\""
-		       SWITCHBOARD_VERSION "\"}");
+	char *json = NULL;
+
+	/* crm: the outbox's depth and failures (src/crm) */
+	if (re_sdprintf(&json, "{\"status\":\"ok\",\"version\":\""
+			SWITCHBOARD_VERSION "\"%H}",
+			crm_health_json, NULL)) {
+		api_reply_error(req, 500, "internal", NULL, "no memory");
+		return;
+	}
+
+	api_reply_json(req, 200, json);
+	mem_deref(json);
 }
 
 
@@ -79,6 +90,9 @@ static const struct route {
 	 API_ROLE_SUPERVISOR},
 	/* a WebSocket; what each role sees is in events.c */
 	{"events", false, NULL,      "GET",  api_events_ws,   API_ROLE_AGENT},
+	/* CRM sync's parked requests (outbox.c) */
+	{"outbox", false, NULL,      "GET",  api_outbox_failed,
+	 API_ROLE_ADMIN},
 	{NULL,     false, NULL,      "GET",    api_prov_list,
 	 API_ROLE_AGENT},
 	{NULL,     false, NULL,      "POST",   api_prov_create,

@@ -246,6 +246,7 @@ void api_nba_post(struct api_req *req);
 void api_nba_get(struct api_req *req);
 void api_nba_feedback(struct api_req *req);
 void api_nba_call_list(struct api_req *req);
+void api_outbox_failed(struct api_req *req);
 void api_call_hangup(struct api_req *req);      /* control.c */
 void api_call_wrapup(struct api_req *req);
 void api_call_mute(struct api_req *req);

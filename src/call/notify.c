@@ -339,11 +339,11 @@ void call_notify_offered(const struct call *call, const char *agent,
 	call_event("call.offered", agent, "{\"call\":\"%s\",\"agent\":%H,"
 		   "\"queue\":%H,\"from\":%H,\"from_name\":%H,"
 		   "\"waited_s\":%.1f,\"push_timeout_s\":%u,"
-		   "\"accept_via\":\"%s\"}", call->id,
+		   "\"accept_via\":\"%s\",\"to\":%H}", call->id,
 		   jsonstr_print, agent, jsonstr_print, call->queue,
 		   jsonstr_print, call->from_number, jsonstr_print,
 		   call->from_name, waited_s(call), call->push_timeout_s,
-		   desktop ? "desktop" : "phone");
+		   desktop ? "desktop" : "phone", jsonstr_print, call->to);
 	call_notify_agent(agent);
 }
 
@@ -381,11 +381,17 @@ void call_notify_answered(const struct call *call)
 
 void call_notify_ended(const struct call *call)
 {
+	/* from, to, direction, arrived_ms: what CRM sync needs to record a
+	 * call that was never offered (src/crm) */
 	call_event("call.ended", call->agent, "{\"call\":\"%s\",\"agent\":%H,"
-		   "\"queue\":%H,\"reason\":%H,\"by\":%H}", call->id,
-		   jsonstr_print, call->agent, jsonstr_print, call->queue,
-		   jsonstr_print, call->end_reason, jsonstr_print,
-		   call->hangup_by);
+		   "\"queue\":%H,\"reason\":%H,\"by\":%H,\"from\":%H,"
+		   "\"to\":%H,\"direction\":\"%s\",\"arrived_ms\":%llu}",
+		   call->id, jsonstr_print, call->agent, jsonstr_print,
+		   call->queue, jsonstr_print, call->end_reason, jsonstr_print,
+		   call->hangup_by, jsonstr_print, call->from_number,
+		   jsonstr_print, call->to,
+		   call->outbound ? "outbound" : "inbound",
+		   (unsigned long long)call->arrived);
 	call_notify_agent(call->agent);
 	call_notify_queues();
 }

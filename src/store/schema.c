@@ -111,6 +111,23 @@ static const char *const migrations[] = {
 	"  gap INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX transcripts_call ON transcripts (call_id, start_ms);",
 
+	/* 6: the CRM outbox: requests to Salesforce and webhooks, written
+	 * before they are sent, deleted on a 2xx, parked (failed = 1) on a
+	 * refusal. id orders the rows of one (dest, okey) */
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  dest TEXT NOT NULL,"
+	"  okey TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  method TEXT NOT NULL,"
+	"  path TEXT NOT NULL,"
+	"  body TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  failed INTEGER NOT NULL DEFAULT 0,"
+	"  status INTEGER NOT NULL DEFAULT 0,"
+	"  error TEXT);"
+	"CREATE INDEX outbox_pending ON outbox (failed, id);",
 	/* 7: next best action: intents and recommendations (provisioning),
 	 * and what became of each recommendation shown in a call */
 	NBA_MIGRATION,

@@ -176,6 +176,37 @@ int store_nba_shown_to(struct store *st, const char *call_id,
 		       const char *rec, char *agent, size_t sz);
 /* {"recommendations":[{"id","shown","accepted","dismissed"}]} by id */
 int store_nba_stats_json(struct store *st, char **out);
+/* --- CRM outbox (src/crm) ------------------------------------------------
+ * One row per request to deliver: written before it is sent, deleted
+ * when the receiver took it (2xx), parked (failed, with the answer kept)
+ * when it refused it for good. dest names the receiver ("salesforce" or
+ * a webhook URL), okey the call whose rows go out one after the other.
+ * foreach walks the rows still to send, oldest first. */
+struct store_outbox_row {
+	int64_t id;
+	const char *dest;
+	const char *okey;
+	const char *kind;          /* "create", "update", "message", "event" */
+	const char *method;
+	const char *path;
+	const char *body;
+	uint64_t created;
+	uint32_t attempts;
+};
+
+typedef int (store_outbox_h)(const struct store_outbox_row *r, void *arg);
+
+/* r->id is set to the new row's id */
+int store_outbox_add(struct store *st, struct store_outbox_row *r);
+int store_outbox_delete(struct store *st, int64_t id);
+int store_outbox_attempt(struct store *st, int64_t id, uint32_t attempts,
+			 uint16_t status, const char *error);
+int store_outbox_park(struct store *st, int64_t id, uint16_t status,
+		      const char *error);
+int store_outbox_foreach(struct store *st, store_outbox_h *h, void *arg);
+int store_outbox_failed(struct store *st, uint64_t *n);
+/* The parked rows, newest first, at most limit: a JSON array. */
+int store_outbox_failed_json(struct store *st, uint32_t limit, char **json);
 
 /* --- Small key/value settings (e.g. a generated secret) --------------------*/
 int store_meta_get(struct store *st, const char *key, char **value);

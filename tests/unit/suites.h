@@ -15,6 +15,7 @@ extern const struct unit_suite static_suite;
 extern const struct unit_suite asr_suite;
 extern const struct unit_suite nba_suite;
 extern const struct unit_suite nba_rules_suite;
+extern const struct unit_suite crm_suite;
 
 static const struct unit_suite *const unit_suites[] = {
 	&wheel_suite,
@@ -28,6 +29,7 @@ static const struct unit_suite *const unit_suites[] = {
 	&asr_suite,
 	&nba_suite,
 	&nba_rules_suite,
+	&crm_suite,
 };
 
 #endif

@@ -834,9 +834,10 @@ static void test_upgrade_from_v1(void)
 		CHECK_EQ(rc, 0);
 	}
 
-	rc  = store_schema_version(st, &v) || v != 6;
+	/* every migration there is, each recorded once (6: CRM outbox, 7: next best action) */
+	rc  = store_schema_version(st, &v) || v < 7;
 	rc |= raw_int("SELECT COUNT(*) FROM schema_version", &rows) ||
-		rows != 6;
+		rows != v;
 	rc |= raw_int("SELECT COUNT(*) FROM sqlite_master WHERE type = "
 		      "'table' AND name IN ('statuses', 'agent_status')",
 		      &rows) || rows != 2;
@@ -869,7 +870,7 @@ static void test_upgrade_from_v1(void)
 	st = mem_deref(st);
 	rc |= store_open(&st, t.db);
 	rc |= raw_int("SELECT COUNT(*) FROM schema_version", &rows) ||
-		rows != 6;
+		rows != v;
 	rc |= store_obj_get(st, "statuses", "lunch", &s);
 	s = mem_deref(s);
 

@@ -32,7 +32,8 @@ struct config {
 	enum log_level log_level;
 	char web_root[CONFIG_STR];       /* the pages' folder, see api/static.c */
 	char web_frame_ancestors[CONFIG_STR]; /* CSP frame-ancestors value */
-	char asr_backend[CONFIG_STR];    /* "pocketsphinx" or "off" */
+	char asr_backend[CONFIG_STR];    /* "pocketsphinx", "ws" or "off" */
+	char asr_ws_url[CONFIG_STR];     /* ws backend default, or "" */
 	uint32_t asr_workers;            /* decoder threads; 0 = one per core */
 	uint32_t asr_queue_s;            /* audio waiting per worker, seconds */
 };

@@ -167,7 +167,8 @@ uint32_t asr_level(const int16_t *pcm, size_t n);
  * the utterance was dropped (queue full, or no pool). A partial needs a
  * pace: it is queued only while that stream has no partial in flight
  * and the finals waiting fill at most half the bound, and workers take
- * partials before finals (see pool.c). */
+ * partials before finals (see pool.c). A final given its stream's pace
+ * takes that stream's partial off the queue if it is still there. */
 struct asr_pace;
 bool asr_pool_submit(const struct asr_result *meta, int16_t *pcm, size_t n,
 		     struct asr_vocab *vocab, struct asr_pace *pace);

@@ -54,6 +54,7 @@ struct job {
 
 struct asr_pace {
 	bool busy;                 /* a partial is queued or decoding */
+	struct job *queued;        /* that partial while queued, under mtx */
 };
 
 static struct {
@@ -163,6 +164,7 @@ static void *worker(void *arg)
 		}
 		if (p.partials.head) {
 			j = p.partials.head->data;
+			j->pace->queued = NULL;
 		}
 		else {
 			j = p.jobs.head->data;
@@ -226,7 +228,7 @@ void asr_pool_emit(const struct asr_result *r)
 bool asr_pool_submit(const struct asr_result *meta, int16_t *pcm, size_t n,
 		     struct asr_vocab *vocab, struct asr_pace *pace)
 {
-	struct job *j;
+	struct job *j, *stale = NULL;
 	bool ok;
 
 	if (!p.nthr || (meta->partial && (!pace || pace->busy))) {
@@ -252,6 +254,7 @@ bool asr_pool_submit(const struct asr_result *meta, int16_t *pcm, size_t n,
 		!p.jobs.head || p.queued + n <= p.queue_max;
 	if (ok && meta->partial) {
 		list_append(&p.partials, &j->le, j);
+		pace->queued = j;
 	}
 	else if (ok) {
 		list_append(&p.jobs, &j->le, j);
@@ -259,7 +262,19 @@ bool asr_pool_submit(const struct asr_result *meta, int16_t *pcm, size_t n,
 	}
 	if (ok)
 		pthread_cond_signal(&p.cond);
+	/* the utterance is over: its partial still waiting would come
+	 * after it, at the cost of a decode */
+	if (!meta->partial && pace && pace->queued) {
+		stale = pace->queued;
+		pace->queued = NULL;
+		list_unlink(&stale->le);
+	}
 	pthread_mutex_unlock(&p.mtx);
+
+	if (stale) {
+		pace->busy = false;
+		mem_deref(stale);
+	}
 
 	if (ok && meta->partial)
 		pace->busy = true;

@@ -9,7 +9,7 @@
  * longer (one in flight per stream: see asr_pool_submit). Decoding the
  * prefix again each time costs more CPU than streaming into one
  * decoder, but keeps decoders free of any one call; the window bounds
- * that cost, so a partial takes ~RTF x 3 s at most and partials keep
+ * that cost, so a partial takes ~RTF x 1.5 s at most and partials keep
  * coming every ~500 ms however long someone speaks (a long
  * utterance's partial shows its last seconds, its final all of it).
  *
@@ -38,7 +38,7 @@ enum {
 	UTT_MAX_MS = 15000,
 	RESYNC_MS = 1000,
 	PARTIAL_MS = 250,
-	PARTIAL_WINDOW_MS = 3000,
+	PARTIAL_WINDOW_MS = 1500,
 	BUF_MAX = UTT_MAX_MS * 16 + PREROLL_MS * 16,   /* 16 kHz samples */
 	PKT_SAMPLES_MAX = 480,     /* 60 ms at 8 kHz */
 };
@@ -203,7 +203,7 @@ static void submit(struct asr_stream *s)
 	pcm = mem_alloc(s->n * sizeof(*pcm), NULL);
 	if (pcm) {
 		memcpy(pcm, s->buf, s->n * sizeof(*pcm));
-		if (!asr_pool_submit(&r, pcm, s->n, s->vocab, NULL)) {
+		if (!asr_pool_submit(&r, pcm, s->n, s->vocab, s->pace)) {
 			r.gap = true;
 			asr_pool_emit(&r);
 		}

@@ -99,6 +99,25 @@ def words_in_order(text, keys):
     return i == len(keys)
 
 
+def at_s(msg):
+    """The event's time stamp ("at": ISO 8601 UTC with ms), seconds."""
+    t = msg["at"]
+    hms = t[11:-1].split(":")
+    return int(hms[0]) * 3600 + int(hms[1]) * 60 + float(hms[2])
+
+
+def partial_spacing(msgs, call_id, role):
+    """The longest time between two partials of one utterance (by when
+    switchboard sent them), and how many pairs there were."""
+    by_utt = {}
+    for m in msgs:
+        if m["type"] == "transcript.partial" and \
+                m["data"]["call"] == call_id and m["data"]["role"] == role:
+            by_utt.setdefault(m["data"]["start_s"], []).append(at_s(m))
+    gaps = [b - a for ts in by_utt.values() for a, b in zip(ts, ts[1:])]
+    return (max(gaps) if gaps else None), len(gaps)
+
+
 def finals(msgs, call_id, role, kind="transcript.final"):
     return [m["data"] for m in msgs if m["type"] == kind and
             m["data"]["call"] == call_id and m["data"]["role"] == role]
@@ -154,11 +173,16 @@ def test_both_legs_transcribed_stored_and_served():
                 prev_end = f["end_s"]
             # the first word starts about when the WAV's speech does
             check(0.6 < fs[0]["start_s"] < 1.5, fs[0])
-            # partials while the sentences were spoken (every 500 ms
-            # while the workers are idle, as here), each of an
+            # partials while the sentences were spoken (a schedule per
+            # stream, served before finals: src/asr/pool.c), each of an
             # utterance that then ended in a final
             ps = finals(msgs, call_id, role, "transcript.partial")
             check(len(ps) >= 2, "partials", role, ps)
+            # at least every 500 ms while someone speaks (issue 6)
+            worst, pairs = partial_spacing(msgs, call_id, role)
+            print("  partial spacing %s: worst %.3f s over %d pairs" %
+                  (role, worst or 0, pairs))
+            check(pairs >= 2 and worst <= 0.5, role, worst, pairs, ps)
             starts = {f["start_s"] for f in fs}
             for p in ps:
                 check(p["start_s"] in starts and p["leg"] == leg and

@@ -174,6 +174,9 @@ bool asr_pool_submit(const struct asr_result *meta, int16_t *pcm, size_t n,
 		     struct asr_vocab *vocab, struct asr_pace *pace);
 void asr_pool_emit(const struct asr_result *r);
 void asr_pool_config(uint32_t workers, uint32_t queue_s);
+/* the recognizer the pool's next start opens (NULL: pocketsphinx);
+ * the unit tests give theirs */
+void asr_pool_backend(const struct asr_backend *be);
 int  asr_pool_start(void);
 void asr_pool_close(void);
 /* a stream's partial schedule: one partial in flight at a time */

@@ -59,6 +59,7 @@ struct asr_pace {
 
 static struct {
 	const struct asr_backend *be;
+	const struct asr_backend *be_next;   /* NULL: pocketsphinx */
 	pthread_t thr[WORKERS_MAX];
 	uint32_t nthr;
 	pthread_mutex_t mtx;
@@ -298,6 +299,12 @@ void asr_handler(asr_result_h *h, void *arg)
 }
 
 
+void asr_pool_backend(const struct asr_backend *be)
+{
+	p.be_next = be;
+}
+
+
 void asr_pool_config(uint32_t workers, uint32_t queue_s)
 {
 	p.workers = workers;
@@ -314,7 +321,7 @@ int asr_pool_start(void)
 	if (p.mq)
 		return 0;
 
-	p.be = &asr_pocketsphinx;
+	p.be = p.be_next ? p.be_next : &asr_pocketsphinx;
 
 	if (!workers) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);

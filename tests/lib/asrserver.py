@@ -169,8 +169,10 @@ class _Conversation:
                 self.audio(data)
             else:
                 sess.errors.append("opcode %d" % opcode)
-            if self.srv.close_after_s is not None and \
-                    time.time() - sess.opened > self.srv.close_after_s:
+            after = self.srv.close_after_s
+            if isinstance(after, dict):
+                after = after.get(sess.role)
+            if after is not None and time.time() - sess.opened > after:
                 sess.errors.append("closed by the server on purpose")
                 self.send(8, struct.pack("!H", 1011))
                 return
@@ -269,7 +271,8 @@ class _Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
 
 class AsrServer:
     """script: {role: [sentence, ...]}, the answer to each utterance of
-    a connection of that role in turn."""
+    a connection of that role in turn. close_after_s (seconds, or
+    {role: seconds}): drop each connection that long after it opened."""
 
     def __init__(self, script, partial_every_s=0.3, close_after_s=None):
         self.script = script

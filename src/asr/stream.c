@@ -9,9 +9,10 @@
  * longer (one in flight per stream: see asr_pool_submit). Decoding the
  * prefix again each time costs more CPU than streaming into one
  * decoder, but keeps decoders free of any one call; the window bounds
- * that cost, so a partial takes ~RTF x 1.5 s at most and partials keep
- * coming every ~500 ms however long someone speaks (a long
- * utterance's partial shows its last seconds, its final all of it).
+ * that cost, so a partial takes ~RTF x 1.5 s at most and, while the
+ * cores keep up, partials come every 250-500 ms however long someone
+ * speaks (a long utterance's partial shows its last words, its final
+ * all of it).
  *
  * A stream on the ws backend skips all that: every packet's audio goes
  * to its connection (ws.c), whose server finds the utterances.
@@ -80,8 +81,10 @@ static void destructor(void *arg)
 static void meta(const struct asr_stream *s, struct asr_result *r);
 
 
-int asr_stream_alloc(struct asr_stream **sp, const char *call_id,
-		     const char *agent, const char *leg, const char *role)
+/* vad: the stream cuts utterances itself (not ws), so it needs buf */
+static int alloc(struct asr_stream **sp, const char *call_id,
+		 const char *agent, const char *leg, const char *role,
+		 bool vad)
 {
 	struct asr_stream *s;
 	int err;
@@ -96,8 +99,8 @@ int asr_stream_alloc(struct asr_stream **sp, const char *call_id,
 	s->leg = leg;
 	s->role = role;
 	s->t0 = tmr_jiffies();
-	s->buf = mem_alloc(BUF_MAX * sizeof(*s->buf), NULL);
-	err = s->buf ? 0 : ENOMEM;
+	s->buf = vad ? mem_alloc(BUF_MAX * sizeof(*s->buf), NULL) : NULL;
+	err = s->buf || !vad ? 0 : ENOMEM;
 	err |= asr_pace_alloc(&s->pace);
 	err |= str_dup(&s->call_id, call_id);
 	if (agent)
@@ -110,6 +113,13 @@ int asr_stream_alloc(struct asr_stream **sp, const char *call_id,
 
 	*sp = s;
 	return 0;
+}
+
+
+int asr_stream_alloc(struct asr_stream **sp, const char *call_id,
+		     const char *agent, const char *leg, const char *role)
+{
+	return alloc(sp, call_id, agent, leg, role, true);
 }
 
 
@@ -130,7 +140,8 @@ int asr_stream_open(struct asr_stream **sp, const char *call_id,
 	else
 		return ENOTSUP;
 
-	err = err ? err : asr_stream_alloc(&s, call_id, agent, leg, role);
+	err = err ? err : alloc(&s, call_id, agent, leg, role,
+				strcmp(be, "ws") != 0);
 	if (err)
 		return err;
 

@@ -14,7 +14,9 @@
  * It all runs on the event loop (libre's websocket client); the media
  * path never waits for it. What is sent but not yet taken by the kernel
  * (libre's TCP queue) plus what waits for the next frame is bounded by
- * BACKLOG_MS of audio: past that audio is dropped, and so is audio while
+ * BACKLOG_MS of audio, and the kernel's own send buffer is made small
+ * (SNDBUF) so that a server that stops reading is noticed within
+ * seconds, not megabytes: past that audio is dropped, and so is audio while
  * there is no connection; either becomes a gap result (text "", gap
  * true) covering what the server never heard. A refused or lost
  * connection is tried again RECONNECT_MAX times (backing off from
@@ -32,6 +34,7 @@
  */
 #include <math.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <re.h>
 #include "log.h"
 #include "asr/asr.h"
@@ -42,6 +45,7 @@ enum {
 	RATE = 8000,
 	CHUNK_MS = 160,
 	BACKLOG_MS = 2000,
+	SNDBUF = 8192,             /* the kernel doubles it: ~1 s of audio */
 	RECONNECT_MAX = 3,
 	RECONNECT_MS = 500,
 	DRAIN_MS = 5000,
@@ -214,10 +218,17 @@ static void drain_timeout(void *arg)
 static void estab_handler(void *arg)
 {
 	struct asr_ws *ws = arg;
-	int err;
+	const int sndbuf = SNDBUF;
+	int err, fd;
 
 	ws->estab = true;
 	ws->attempts = 0;
+
+	/* fixed, so no longer grown by the kernel's autotuning */
+	fd = tcp_conn_fd(websock_tcp(ws->conn));
+	if (fd >= 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+				 sizeof(sndbuf));
 
 	err = websock_send(ws->conn, WEBSOCK_TEXT,
 			   "{\"config\":{\"sample_rate\":%u}}", RATE);

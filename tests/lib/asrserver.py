@@ -169,6 +169,12 @@ class _Conversation:
                 self.audio(data)
             else:
                 sess.errors.append("opcode %d" % opcode)
+            if self.srv.stall_after_s is not None and \
+                    time.time() - sess.opened > self.srv.stall_after_s:
+                # stop reading: the client's buffers fill up
+                sess.errors.append("stalled by the server on purpose")
+                time.sleep(self.srv.stall_for_s)
+                return
             after = self.srv.close_after_s
             if isinstance(after, dict):
                 after = after.get(sess.role)
@@ -272,16 +278,29 @@ class _Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
 class AsrServer:
     """script: {role: [sentence, ...]}, the answer to each utterance of
     a connection of that role in turn. close_after_s (seconds, or
-    {role: seconds}): drop each connection that long after it opened."""
+    {role: seconds}): drop each connection that long after it opened.
+    stall_after_s: stop reading each connection that long after it
+    opened, for stall_for_s, then drop it."""
 
-    def __init__(self, script, partial_every_s=0.3, close_after_s=None):
+    def __init__(self, script, partial_every_s=0.3, close_after_s=None,
+                 stall_after_s=None, stall_for_s=15):
         self.script = script
+        self.stall_after_s = stall_after_s
+        self.stall_for_s = stall_for_s
         self.partial_every_s = partial_every_s
         self.close_after_s = close_after_s
         self.lock = threading.Lock()
         self.sessions = []
         self.errors = []
-        self.srv = _Server(("127.0.0.1", 0), _Handler)
+        self.srv = _Server(("127.0.0.1", 0), _Handler,
+                           bind_and_activate=False)
+        if stall_after_s is not None:
+            # a small window, so that a stall fills the client's
+            # buffers within seconds, not megabytes
+            self.srv.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF,
+                                       4096)
+        self.srv.server_bind()
+        self.srv.server_activate()
         self.srv.owner = self
         self.port = self.srv.server_address[1]
         self.thread = threading.Thread(target=self.srv.serve_forever,

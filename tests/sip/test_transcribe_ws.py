@@ -313,6 +313,45 @@ def test_ws_server_lost_mid_call_reconnects_with_a_gap():
         check(st == 200, st)
 
 
+def test_ws_server_stalls_audio_is_dropped_not_queued():
+    """The server stops reading 1 s into each connection: what
+    switchboard holds for it stays bounded (2 s of audio beyond the
+    kernel's buffers), the rest is dropped as a gap, and the call's
+    media is untouched; at the end the eof waits 5 s at most."""
+    cwav, awav = wavs()
+    with AsrServer(SCRIPT, stall_after_s=1.0, stall_for_s=20) as srv, \
+            Switchboard(provision(srv.url("/asr/cloud"))) as sb, \
+            SippAgent(tt.with_wav("agent_speaks.xml", awav), calls=1,
+                      rtp_echo=False) as phone:
+        ws = WsClient(sb.http_port, "/api/v1/events", token=ADMIN_TOKEN)
+        check(ws.recv_json()["type"] == "hello")
+        tt.register(sb, "alice", phone.port)
+        cp = call(sb, cwav, WS_NUMBER)
+        check(cp.returncode == 0, cp.stdout[-3000:])
+        check(phone.wait(10) == 0, phone.output())
+        msgs = ws.recv_quiet(wait=7)
+        ws.close()
+
+        call_id = [m for m in msgs if m["type"] == "call.ended"][0][
+            "data"]["call"]
+        fin = of_call(msgs, call_id, "transcript.final")
+        for role in ("customer", "agent"):
+            gaps = [f for f in fin if f["role"] == role and f["gap"]]
+            played = wav_seconds(cwav if role == "customer" else awav)
+            # one gap, from when 1 s (read by the server) + ~1 s (the
+            # kernel's) + 2 s (ours) of audio had gone out, to the end
+            check(len(gaps) == 1 and 2.5 < gaps[0]["start_s"] < 5.5 and
+                  gaps[0]["end_s"] > played - 0.3, role, gaps, played)
+        rec = sb.wait_for(lambda: [c for c in sb.calls() if c["ended"]],
+                          what="the call record")[0]
+        caller = rec["legs"][0]
+        agent = [leg for leg in rec["legs"] if leg["role"] == "agent"][0]
+        packets = int(wav_seconds(cwav) * 50)
+        check(caller["rtp_in"] >= min(packets, 7000 // 20) - 10 and
+              agent["rtp_out"] >= caller["rtp_in"] - 1, packets, rec)
+        check("no last result" in sb.logtext(), sb.logtext()[-2000:])
+
+
 def log_ok(sb):
     return "giving up" not in sb.logtext()
 

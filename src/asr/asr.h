@@ -182,5 +182,8 @@ void asr_pool_close(void);
 /* a stream's partial schedule: one partial in flight at a time */
 int  asr_pace_alloc(struct asr_pace **pp);
 bool asr_pace_busy(const struct asr_pace *pc);
+/* what decoding this stream's recent partials cost per second of audio
+ * (a guess until the first came back) */
+double asr_pace_rtf(const struct asr_pace *pc);
 
 #endif

@@ -19,11 +19,12 @@
  * (ws.c), so there is one pool.
  *
  * Partials (the utterance so far, while it goes on) have their own list,
- * which workers serve first: a partial is only useful if it is fresh, and
- * there is at most one per speaking stream (its pace), so they cannot
- * starve the finals for long. They are not queued at all once the finals
- * waiting fill half the bound: past that the pool is overloaded and
- * finals matter more.
+ * which workers serve first while the oldest final has waited less than
+ * FINAL_GRACE_MS: a partial is only useful if it is fresh, a final can
+ * wait a little but not for long. There is at most one partial per
+ * speaking stream (its pace). They are not queued at all once the
+ * finals waiting fill half the bound: past that the pool is overloaded
+ * and finals matter more.
  *
  * A decoder is told the vocabulary of each utterance (the backend's
  * optional hook) only when it differs from the last one it was given.
@@ -37,8 +38,13 @@
 
 #define LOG_MODULE "asr"
 
+/* PocketSphinx's real-time factor on one core, before a stream has
+ * measured its own */
+#define RTF_GUESS 0.25
+
 enum {
 	QUEUE_MAX_S = 20,          /* seconds of audio waiting, per worker */
+	FINAL_GRACE_MS = 300,      /* a final waits this long for partials */
 	WORKERS_MAX = 64,
 };
 
@@ -50,11 +56,14 @@ struct job {
 	size_t n;
 	struct asr_vocab *vocab;   /* shared, read-only */
 	struct asr_pace *pace;     /* partials: the stream's, loop only */
+	uint64_t dec_ms;           /* how long decoding took */
+	uint64_t queued_at;        /* tmr_jiffies */
 };
 
 struct asr_pace {
 	bool busy;                 /* a partial is queued or decoding */
 	struct job *queued;        /* that partial while queued, under mtx */
+	double rtf;                /* decoding time / audio time, recent */
 };
 
 static struct {
@@ -140,6 +149,19 @@ static void decode(void *dec, struct job *j, uint64_t *vserial)
 }
 
 
+/* under mtx, with some job waiting */
+static struct job *next_job(void)
+{
+	struct job *f = p.jobs.head ? p.jobs.head->data : NULL;
+
+	if (p.partials.head &&
+	    (!f || tmr_jiffies() < f->queued_at + FINAL_GRACE_MS))
+		return p.partials.head->data;
+
+	return f;
+}
+
+
 static void *worker(void *arg)
 {
 	void *dec = NULL;
@@ -163,18 +185,17 @@ static void *worker(void *arg)
 			pthread_mutex_unlock(&p.mtx);
 			break;
 		}
-		if (p.partials.head) {
-			j = p.partials.head->data;
+		j = next_job();
+		if (j->r.partial)
 			j->pace->queued = NULL;
-		}
-		else {
-			j = p.jobs.head->data;
+		else
 			p.queued -= j->n;
-		}
 		list_unlink(&j->le);
 		pthread_mutex_unlock(&p.mtx);
 
+		j->dec_ms = tmr_jiffies();
 		decode(dec, j, &vserial);
+		j->dec_ms = tmr_jiffies() - j->dec_ms;
 		j->pcm = mem_deref(j->pcm);
 
 		/* on failure the result is lost, not the loop */
@@ -193,8 +214,16 @@ static void mq_handler(int id, void *data, void *arg)
 	(void)id;
 	(void)arg;
 
-	if (j->pace)
+	/* how fast this stream's partials decode now (the cores may be
+	 * shared): the next one is sized by it */
+	if (j->pace) {
+		const double audio_ms = (double)j->n / 16;
+
 		j->pace->busy = false;
+		if (audio_ms >= 100)
+			j->pace->rtf = (j->pace->rtf +
+					(double)j->dec_ms / audio_ms) / 2;
+	}
 
 	if (p.h)
 		p.h(&j->r, p.arg);
@@ -206,7 +235,17 @@ static void mq_handler(int id, void *data, void *arg)
 int asr_pace_alloc(struct asr_pace **pp)
 {
 	*pp = mem_zalloc(sizeof(**pp), NULL);
-	return *pp ? 0 : ENOMEM;
+	if (!*pp)
+		return ENOMEM;
+
+	(*pp)->rtf = RTF_GUESS;
+	return 0;
+}
+
+
+double asr_pace_rtf(const struct asr_pace *pc)
+{
+	return pc ? pc->rtf : RTF_GUESS;
 }
 
 
@@ -245,6 +284,7 @@ bool asr_pool_submit(const struct asr_result *meta, int16_t *pcm, size_t n,
 
 	j->pcm = pcm;
 	j->n = n;
+	j->queued_at = tmr_jiffies();
 	j->vocab = mem_ref(vocab);
 	if (meta->partial)
 		j->pace = mem_ref(pace);

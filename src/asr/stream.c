@@ -3,16 +3,18 @@
  * decoded, utterances cut by an energy VAD, each finished utterance
  * (resampled to 16 kHz) queued for the workers (pool.c).
  *
- * While an utterance goes on, what there is of it (its last
- * PARTIAL_WINDOW_MS at most) is queued as a partial every PARTIAL_MS,
- * or as soon as the stream's previous partial came back if that took
- * longer (one in flight per stream: see asr_pool_submit). Decoding the
- * prefix again each time costs more CPU than streaming into one
- * decoder, but keeps decoders free of any one call; the window bounds
- * that cost, so a partial takes ~RTF x 1.5 s at most and, while the
- * cores keep up, partials come every 250-500 ms however long someone
- * speaks (a long utterance's partial shows its last words, its final
- * all of it).
+ * While an utterance goes on, its latest audio is queued as a partial
+ * every PARTIAL_MS, or as soon as the stream's previous partial came
+ * back if that took longer (one in flight per stream: see
+ * asr_pool_submit). Decoding again each time costs more CPU than
+ * streaming into one decoder, but keeps decoders free of any one call.
+ * To keep that cost, and so the spacing of partials, steady whatever
+ * the utterance's length and whatever else the cores are doing, a
+ * partial takes as much of the end of the utterance as decodes in
+ * about PARTIAL_BUDGET_MS at the speed the stream's last partials
+ * decoded (asr_pace_rtf), between PARTIAL_MIN_MS and the whole of it.
+ * On an idle core (RTF ~0.1-0.25) that is the whole utterance up to
+ * 1-2 s, then its last words; the final always decodes all of it.
  *
  * A stream on the ws backend skips all that: every packet's audio goes
  * to its connection (ws.c), whose server finds the utterances.
@@ -39,7 +41,8 @@ enum {
 	UTT_MAX_MS = 15000,
 	RESYNC_MS = 1000,
 	PARTIAL_MS = 250,
-	PARTIAL_WINDOW_MS = 1500,
+	PARTIAL_BUDGET_MS = 250,
+	PARTIAL_MIN_MS = 1000,     /* less is mostly noise to the decoder */
 	BUF_MAX = UTT_MAX_MS * 16 + PREROLL_MS * 16,   /* 16 kHz samples */
 	PKT_SAMPLES_MAX = 480,     /* 60 ms at 8 kHz */
 };
@@ -224,9 +227,22 @@ static void submit(struct asr_stream *s)
 }
 
 
+/* samples of the utterance's end that decode in PARTIAL_BUDGET_MS */
+static size_t partial_window(const struct asr_stream *s)
+{
+	const double rtf = asr_pace_rtf(s->pace);
+	double ms = rtf > 0 ? PARTIAL_BUDGET_MS / rtf : UTT_MAX_MS;
+
+	if (ms < PARTIAL_MIN_MS)
+		ms = PARTIAL_MIN_MS;
+
+	return ms * 16 < BUF_MAX ? (size_t)(ms * 16) : BUF_MAX;
+}
+
+
 static void partial(struct asr_stream *s, uint64_t now)
 {
-	const size_t win = PARTIAL_WINDOW_MS * 16;
+	const size_t win = partial_window(s);
 	const size_t from = s->n > win ? s->n - win : 0;
 	struct asr_result r;
 	int16_t *pcm;

@@ -120,7 +120,7 @@ def partial_spacing(msgs, call_id, role):
 
 # the share of its running time switchboard may spend waiting for a core
 # before the partials' 0.5 s spacing is no longer its own doing
-STARVED = 0.3
+STARVED = 0.2
 
 
 def cpu_times(pid):

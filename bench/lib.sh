@@ -131,12 +131,14 @@ PY
 }
 
 # start switchboard; sets SB_PID. Args: SIP_PORT HTTP_PORT PROV RTP_RANGE
+# Transcription is off: these benches measure signalling and media, and
+# bench/asr measures transcription on its own.
 start_switchboard() {
 	rm -f "$W/sb.db" "$W/sb.db-wal" "$W/sb.db-shm"
 	"$W/switchboard" serve --sip-listen "127.0.0.1:$1" \
 		--http-listen "127.0.0.1:$2" --db "$W/sb.db" --admin-token tok \
 		--provision "$3" --rtp-ports "$4" --log-level warn \
-		>"$W/switchboard.log" 2>&1 &
+		--asr-backend off >"$W/switchboard.log" 2>&1 &
 	SB_PID=$!
 	track $SB_PID
 	for _ in $(seq 50); do

@@ -64,7 +64,10 @@ static const struct opt opts[] = {
 	 "Salesforce origins the Open CTI softphone loads from and is "
 	 "framed by, space-separated (none)"},
 	{"asr_backend",  OPT_STR,  O(asr_backend), 0, 0,
-	 "live transcription: pocketsphinx or off (off)"},
+	 "live transcription for queues that name no backend: "
+	 "pocketsphinx, ws or off (pocketsphinx)"},
+	{"asr_ws_url",   OPT_STR,  O(asr_ws_url), 0, 0,
+	 "the ws backend's server, ws://IP:PORT/PATH (none)"},
 	{"asr_workers",  OPT_U32,  O(asr_workers), 0, 64,
 	 "transcription decoder threads, 0 = one per core (0)"},
 	{"asr_queue_s",  OPT_U32,  O(asr_queue_s), 1, 3600,
@@ -118,7 +121,7 @@ void config_defaults(struct config *cfg)
 	cfg->reg_min_expires = 60;
 	cfg->reg_max_expires = 3600;
 	cfg->nonce_ttl = 300;
-	str_ncpy(cfg->asr_backend, "off", sizeof(cfg->asr_backend));
+	str_ncpy(cfg->asr_backend, "pocketsphinx", sizeof(cfg->asr_backend));
 	cfg->asr_queue_s = 20;
 	cfg->auth_max_failures = 3;
 	cfg->log_level = LOG_INFO;

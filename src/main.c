@@ -321,6 +321,14 @@ static int serve(void)
 	if (err)
 		goto out;
 
+	/* queues on the ws backend are checked against it */
+	err = asr_ws_default(cfg->asr_ws_url);
+	if (err) {
+		fprintf(stderr, "switchboard: asr_ws_url '%s': not a ws://IP"
+			"[:PORT][/PATH] URL\n", cfg->asr_ws_url);
+		goto out;
+	}
+
 	err = prov_init(g.store, cfg->realm);
 	if (err)
 		goto out;
@@ -348,7 +356,9 @@ static int serve(void)
 	err = asr_init(cfg->asr_backend, cfg->asr_workers, cfg->asr_queue_s);
 	if (err) {
 		fprintf(stderr, "switchboard: asr_backend '%s': %s\n",
-			cfg->asr_backend, strerror(err));
+			cfg->asr_backend, err == EDESTADDRREQ ?
+			"ws needs asr_ws_url" : err == ENOTSUP ?
+			"not pocketsphinx, ws or off" : strerror(err));
 		goto out;
 	}
 

@@ -74,26 +74,84 @@ struct asr_result {
 
 typedef void (asr_result_h)(const struct asr_result *r, void *arg);
 
-/* backend: "pocketsphinx" or "off"; workers: 0 = one per core;
- * queue_s: seconds of audio that may wait per worker (0: 20). With
- * "off" nothing starts and asr_enabled() is false. */
+/* The server's default, for queues that name no backend: backend
+ * "pocketsphinx", "ws" or "off"; workers: pocketsphinx decoder threads,
+ * 0 = one per core; queue_s: seconds of audio that may wait per worker
+ * (0: 20). The pocketsphinx pool starts here when it is the default,
+ * else with the first stream that needs it. Call asr_ws_default first
+ * when the default is "ws". */
 int  asr_init(const char *backend, uint32_t workers, uint32_t queue_s);
 void asr_close(void);
+/* the default backend is not "off" */
 bool asr_enabled(void);
+/* "pocketsphinx", "ws" or "off": what asr_init was given */
+const char *asr_default_backend(void);
+/* the server's URL for the ws backend (NULL: none); it must pass
+ * asr_ws_url_check */
+int  asr_ws_default(const char *url);
+const char *asr_ws_default_url(void);
+/* 0 when url can be a ws backend's: ws://IP[:PORT][/PATH], an IP
+ * literal (nothing resolves host names here) of at most 255 chars;
+ * else EINVAL and *why says what is wrong */
+int  asr_ws_url_check(const char *url, const char **why);
 void asr_handler(asr_result_h *h, void *arg);
-/* how many utterances were dropped since start (for tests, read-outs) */
+/* how many gaps were reported since start (for tests, read-outs) */
 uint64_t asr_dropped(void);
+
+/* What transcribes one stream: backend "pocketsphinx" or "ws" (NULL:
+ * the server's default), url for ws (NULL: the server's), vocab the
+ * queue's phrases or NULL (referenced while the stream needs it). */
+struct asr_route {
+	const char *backend;
+	const char *url;
+	struct asr_vocab *vocab;
+};
 
 /* One direction of one call. */
 struct asr_stream;
+/* on the pocketsphinx pool as it is (none started: every utterance
+ * becomes a gap) */
 int  asr_stream_alloc(struct asr_stream **sp, const char *call_id,
 		      const char *agent, const char *leg, const char *role);
+/* on the backend rt names (starting the pool if need be); ENOTSUP when
+ * it resolves to "off" */
+int  asr_stream_open(struct asr_stream **sp, const char *call_id,
+		     const char *agent, const char *leg, const char *role,
+		     const struct asr_route *rt);
 /* one RTP packet from the party (PCMU pt 0, PCMA pt 8; others ignored) */
 void asr_stream_rtp(struct asr_stream *s, const uint8_t *pkt, size_t len);
 /* whose call it is now (a transfer): later results name this agent */
 int  asr_stream_agent(struct asr_stream *s, const char *agent);
 /* the utterance in progress (if any) goes to the workers now */
 void asr_stream_flush(struct asr_stream *s);
+
+/* ws.c: a stream's connection to a Vosk-style server, on the event
+ * loop. PCM is 8 kHz (what the call carries; such servers resample to
+ * their model), sent every WS_CHUNK_MS; results come back to the
+ * handler as the pool's do. */
+struct asr_ws;
+int  asr_ws_alloc(struct asr_ws **wp, const char *url,
+		  const struct asr_result *meta);
+/* 8 kHz samples of the party at offset at_ms of the stream */
+void asr_ws_audio(struct asr_ws *w, const int16_t *pcm, size_t n,
+		  uint64_t at_ms);
+int  asr_ws_agent(struct asr_ws *w, const char *agent);
+/* no more audio: {"eof":1}, then the last results; w stays alive on
+ * its own until the server closes or a timeout */
+void asr_ws_end(struct asr_ws *w);
+void asr_ws_close_all(void);
+
+/* A server message: {"partial":"..."} or {"text":"...","result":
+ * [{"word","start","end","conf"}...]}; times in seconds of the audio
+ * sent on the connection. */
+struct asr_ws_msg {
+	bool partial;              /* else final */
+	char *text;                /* mem-allocated */
+	bool timed;                /* result had words with times */
+	double start_s, end_s, conf;
+};
+/* 0, EBADMSG (not JSON, or neither kind), ENOMEM */
+int  asr_ws_msg_parse(struct asr_ws_msg *m, const char *json, size_t len);
 
 /* dsp.c: G.711 and resampling, exposed for the unit tests */
 int16_t asr_ulaw(uint8_t u);
@@ -105,10 +163,27 @@ void asr_upsample(int16_t *out, const int16_t *in, size_t n, int16_t *last);
 uint32_t asr_level(const int16_t *pcm, size_t n);
 
 /* pool.c, used by stream.c: queue one utterance (pcm is taken over, a
- * mem object); false: queue full, the utterance was dropped. A partial
- * is queued only while no other work waits, so partials never delay a
- * final or push one out. */
-bool asr_pool_submit(const struct asr_result *meta, int16_t *pcm, size_t n);
+ * mem object) with the vocabulary to decode it with (or NULL); false:
+ * the utterance was dropped (queue full, or no pool). A partial needs a
+ * pace: it is queued only while that stream has no partial in flight
+ * and the finals waiting fill at most half the bound, and workers take
+ * partials before finals (see pool.c). A final given its stream's pace
+ * takes that stream's partial off the queue if it is still there. */
+struct asr_pace;
+bool asr_pool_submit(const struct asr_result *meta, int16_t *pcm, size_t n,
+		     struct asr_vocab *vocab, struct asr_pace *pace);
 void asr_pool_emit(const struct asr_result *r);
+void asr_pool_config(uint32_t workers, uint32_t queue_s);
+/* the recognizer the pool's next start opens (NULL: pocketsphinx);
+ * the unit tests give theirs */
+void asr_pool_backend(const struct asr_backend *be);
+int  asr_pool_start(void);
+void asr_pool_close(void);
+/* a stream's partial schedule: one partial in flight at a time */
+int  asr_pace_alloc(struct asr_pace **pp);
+bool asr_pace_busy(const struct asr_pace *pc);
+/* what decoding this stream's recent partials cost per second of audio
+ * (a guess until the first came back) */
+double asr_pace_rtf(const struct asr_pace *pc);
 
 #endif

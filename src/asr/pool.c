@@ -11,7 +11,23 @@
  * libre's mqueue, whose handler runs on the event loop.
  *
  * Each worker opens its own decoder on its own thread, so start-up does
- * not wait for them: utterances queue until the first is ready.
+ * not wait for them: utterances queue until the first is ready. The pool
+ * starts with the server when pocketsphinx is the default backend, else
+ * with the first stream that needs it (a queue that asks for it): ~90 MB
+ * per decoder is not spent on a server whose queues never use it. Only
+ * pocketsphinx needs threads; the ws backend lives on the event loop
+ * (ws.c), so there is one pool.
+ *
+ * Partials (the utterance so far, while it goes on) have their own list,
+ * which workers serve first while the oldest final has waited less than
+ * FINAL_GRACE_MS: a partial is only useful if it is fresh, a final can
+ * wait a little but not for long. There is at most one partial per
+ * speaking stream (its pace). They are not queued at all once the
+ * finals waiting fill half the bound: past that the pool is overloaded
+ * and finals matter more.
+ *
+ * A decoder is told the vocabulary of each utterance (the backend's
+ * optional hook) only when it differs from the last one it was given.
  */
 #include <pthread.h>
 #include <string.h>
@@ -22,8 +38,13 @@
 
 #define LOG_MODULE "asr"
 
+/* PocketSphinx's real-time factor on one core, before a stream has
+ * measured its own */
+#define RTF_GUESS 0.25
+
 enum {
 	QUEUE_MAX_S = 20,          /* seconds of audio waiting, per worker */
+	FINAL_GRACE_MS = 300,      /* a final waits this long for partials */
 	WORKERS_MAX = 64,
 };
 
@@ -33,16 +54,29 @@ struct job {
 	char *call_id, *agent, *text;
 	int16_t *pcm;
 	size_t n;
+	struct asr_vocab *vocab;   /* shared, read-only */
+	struct asr_pace *pace;     /* partials: the stream's, loop only */
+	uint64_t dec_ms;           /* how long decoding took */
+	uint64_t queued_at;        /* tmr_jiffies */
+};
+
+struct asr_pace {
+	bool busy;                 /* a partial is queued or decoding */
+	struct job *queued;        /* that partial while queued, under mtx */
+	double rtf;                /* decoding time / audio time, recent */
 };
 
 static struct {
 	const struct asr_backend *be;
+	const struct asr_backend *be_next;   /* NULL: pocketsphinx */
 	pthread_t thr[WORKERS_MAX];
 	uint32_t nthr;
 	pthread_mutex_t mtx;
 	pthread_cond_t cond;
-	struct list jobs;          /* under mtx */
-	size_t queued, queue_max;  /* samples, under mtx */
+	struct list jobs;          /* finals, under mtx */
+	struct list partials;      /* under mtx */
+	size_t queued, queue_max;  /* samples of finals, under mtx */
+	uint32_t workers, queue_s; /* as configured */
 	bool stop;                 /* under mtx */
 	struct mqueue *mq;
 	asr_result_h *h;
@@ -59,6 +93,9 @@ static void job_destructor(void *arg)
 	mem_deref(j->agent);
 	mem_deref(j->text);
 	mem_deref(j->pcm);
+	mem_deref(j->vocab);
+	/* runs on the loop: mq_handler, asr_close or a refused submit */
+	mem_deref(j->pace);
 }
 
 
@@ -81,10 +118,21 @@ static struct job *job_new(const struct asr_result *meta)
 }
 
 
-static void decode(void *dec, struct job *j)
+static void decode(void *dec, struct job *j, uint64_t *vserial)
 {
+	const uint64_t serial = j->vocab ? j->vocab->serial : 0;
 	double conf = 0;
-	int err;
+	int err = 0;
+
+	/* a failed hook leaves *vserial as it was: tried again next time */
+	if (p.be->vocabulary && serial != *vserial) {
+		err = p.be->vocabulary(dec, j->vocab);
+		if (err)
+			log_warn("%s: vocabulary of %s: %m", p.be->name,
+				 j->vocab ? j->vocab->id : "(none)", err);
+		else
+			*vserial = serial;
+	}
 
 	err = p.be->start(dec);
 	if (!err)
@@ -101,9 +149,23 @@ static void decode(void *dec, struct job *j)
 }
 
 
+/* under mtx, with some job waiting */
+static struct job *next_job(void)
+{
+	struct job *f = p.jobs.head ? p.jobs.head->data : NULL;
+
+	if (p.partials.head &&
+	    (!f || tmr_jiffies() < f->queued_at + FINAL_GRACE_MS))
+		return p.partials.head->data;
+
+	return f;
+}
+
+
 static void *worker(void *arg)
 {
 	void *dec = NULL;
+	uint64_t vserial = 0;      /* the general model */
 	int err;
 	(void)arg;
 
@@ -117,18 +179,23 @@ static void *worker(void *arg)
 		struct job *j;
 
 		pthread_mutex_lock(&p.mtx);
-		while (!p.stop && !p.jobs.head)
+		while (!p.stop && !p.jobs.head && !p.partials.head)
 			pthread_cond_wait(&p.cond, &p.mtx);
 		if (p.stop) {
 			pthread_mutex_unlock(&p.mtx);
 			break;
 		}
-		j = p.jobs.head->data;
+		j = next_job();
+		if (j->r.partial)
+			j->pace->queued = NULL;
+		else
+			p.queued -= j->n;
 		list_unlink(&j->le);
-		p.queued -= j->n;
 		pthread_mutex_unlock(&p.mtx);
 
-		decode(dec, j);
+		j->dec_ms = tmr_jiffies();
+		decode(dec, j, &vserial);
+		j->dec_ms = tmr_jiffies() - j->dec_ms;
 		j->pcm = mem_deref(j->pcm);
 
 		/* on failure the result is lost, not the loop */
@@ -147,10 +214,44 @@ static void mq_handler(int id, void *data, void *arg)
 	(void)id;
 	(void)arg;
 
+	/* how fast this stream's partials decode now (the cores may be
+	 * shared): the next one is sized by it */
+	if (j->pace) {
+		const double audio_ms = (double)j->n / 16;
+
+		j->pace->busy = false;
+		if (audio_ms >= 100)
+			j->pace->rtf = (j->pace->rtf +
+					(double)j->dec_ms / audio_ms) / 2;
+	}
+
 	if (p.h)
 		p.h(&j->r, p.arg);
 
 	mem_deref(j);
+}
+
+
+int asr_pace_alloc(struct asr_pace **pp)
+{
+	*pp = mem_zalloc(sizeof(**pp), NULL);
+	if (!*pp)
+		return ENOMEM;
+
+	(*pp)->rtf = RTF_GUESS;
+	return 0;
+}
+
+
+double asr_pace_rtf(const struct asr_pace *pc)
+{
+	return pc ? pc->rtf : RTF_GUESS;
+}
+
+
+bool asr_pace_busy(const struct asr_pace *pc)
+{
+	return pc && pc->busy;
 }
 
 
@@ -164,12 +265,13 @@ void asr_pool_emit(const struct asr_result *r)
 }
 
 
-bool asr_pool_submit(const struct asr_result *meta, int16_t *pcm, size_t n)
+bool asr_pool_submit(const struct asr_result *meta, int16_t *pcm, size_t n,
+		     struct asr_vocab *vocab, struct asr_pace *pace)
 {
-	struct job *j;
+	struct job *j, *stale = NULL;
 	bool ok;
 
-	if (!p.nthr) {
+	if (!p.nthr || (meta->partial && (!pace || pace->busy))) {
 		mem_deref(pcm);
 		return false;
 	}
@@ -182,28 +284,45 @@ bool asr_pool_submit(const struct asr_result *meta, int16_t *pcm, size_t n)
 
 	j->pcm = pcm;
 	j->n = n;
+	j->queued_at = tmr_jiffies();
+	j->vocab = mem_ref(vocab);
+	if (meta->partial)
+		j->pace = mem_ref(pace);
 
 	pthread_mutex_lock(&p.mtx);
 	/* an utterance longer than the bound still goes to an empty queue */
-	ok = meta->partial ? !p.jobs.head :
+	ok = meta->partial ? p.queued <= p.queue_max / 2 :
 		!p.jobs.head || p.queued + n <= p.queue_max;
-	if (ok) {
+	if (ok && meta->partial) {
+		list_append(&p.partials, &j->le, j);
+		pace->queued = j;
+	}
+	else if (ok) {
 		list_append(&p.jobs, &j->le, j);
 		p.queued += n;
+	}
+	if (ok)
 		pthread_cond_signal(&p.cond);
+	/* the utterance is over: its partial still waiting would come
+	 * after it, at the cost of a decode */
+	if (!meta->partial && pace && pace->queued) {
+		stale = pace->queued;
+		pace->queued = NULL;
+		list_unlink(&stale->le);
 	}
 	pthread_mutex_unlock(&p.mtx);
 
+	if (stale) {
+		pace->busy = false;
+		mem_deref(stale);
+	}
+
+	if (ok && meta->partial)
+		pace->busy = true;
 	if (!ok)
 		mem_deref(j);
 
 	return ok;
-}
-
-
-bool asr_enabled(void)
-{
-	return p.nthr > 0;
 }
 
 
@@ -220,17 +339,29 @@ void asr_handler(asr_result_h *h, void *arg)
 }
 
 
-int asr_init(const char *backend, uint32_t workers, uint32_t queue_s)
+void asr_pool_backend(const struct asr_backend *be)
 {
-	int err;
+	p.be_next = be;
+}
 
-	if (!backend || !strcmp(backend, "off"))
+
+void asr_pool_config(uint32_t workers, uint32_t queue_s)
+{
+	p.workers = workers;
+	p.queue_s = queue_s;
+}
+
+
+/* idempotent: a running pool is left as it is */
+int asr_pool_start(void)
+{
+	uint32_t workers = p.workers;
+	int err = 0;
+
+	if (p.mq)
 		return 0;
 
-	if (!strcmp(backend, "pocketsphinx"))
-		p.be = &asr_pocketsphinx;
-	else
-		return ENOTSUP;
+	p.be = p.be_next ? p.be_next : &asr_pocketsphinx;
 
 	if (!workers) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -247,9 +378,10 @@ int asr_init(const char *backend, uint32_t workers, uint32_t queue_s)
 	pthread_mutex_init(&p.mtx, NULL);
 	pthread_cond_init(&p.cond, NULL);
 	list_init(&p.jobs);
+	list_init(&p.partials);
 	p.stop = false;
-	p.queue_max = (size_t)workers * (queue_s ? queue_s : QUEUE_MAX_S) *
-		16000;
+	p.queue_max = (size_t)workers *
+		(p.queue_s ? p.queue_s : QUEUE_MAX_S) * 16000;
 
 	for (uint32_t i = 0; i < workers; i++) {
 		err = pthread_create(&p.thr[p.nthr], NULL, worker, NULL);
@@ -259,7 +391,7 @@ int asr_init(const char *backend, uint32_t workers, uint32_t queue_s)
 	}
 
 	if (!p.nthr) {
-		asr_close();
+		asr_pool_close();
 		return err;
 	}
 
@@ -268,7 +400,7 @@ int asr_init(const char *backend, uint32_t workers, uint32_t queue_s)
 }
 
 
-void asr_close(void)
+void asr_pool_close(void)
 {
 	if (!p.mq)
 		return;
@@ -283,6 +415,7 @@ void asr_close(void)
 	p.nthr = 0;
 
 	list_flush(&p.jobs);
+	list_flush(&p.partials);
 	p.queued = 0;
 	pthread_mutex_destroy(&p.mtx);
 	pthread_cond_destroy(&p.cond);

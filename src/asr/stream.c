@@ -3,10 +3,21 @@
  * decoded, utterances cut by an energy VAD, each finished utterance
  * (resampled to 16 kHz) queued for the workers (pool.c).
  *
- * While an utterance goes on, what there is of it is queued as a partial
- * every PARTIAL_MS (when the workers are idle: see asr_pool_submit):
- * decoding the prefix again each time costs more CPU than streaming into
- * one decoder, but keeps decoders free of any one call.
+ * While an utterance goes on, its latest audio is queued as a partial
+ * every PARTIAL_MS, or as soon as the stream's previous partial came
+ * back if that took longer (one in flight per stream: see
+ * asr_pool_submit). Decoding again each time costs more CPU than
+ * streaming into one decoder, but keeps decoders free of any one call.
+ * To keep that cost, and so the spacing of partials, steady whatever
+ * the utterance's length and whatever else the cores are doing, a
+ * partial takes as much of the end of the utterance as decodes in
+ * about PARTIAL_BUDGET_MS at the speed the stream's last partials
+ * decoded (asr_pace_rtf), between PARTIAL_MIN_MS and the whole of it.
+ * On an idle core (RTF ~0.1-0.25) that is the whole utterance up to
+ * 1-2 s, then its last words; the final always decodes all of it.
+ *
+ * A stream on the ws backend skips all that: every packet's audio goes
+ * to its connection (ws.c), whose server finds the utterances.
  *
  * The VAD works on whole packets (20 ms usually): a packet whose mean
  * amplitude is above SPEECH_LEVEL is speech. An utterance starts at the
@@ -29,7 +40,9 @@ enum {
 	UTT_MIN_MS = 150,          /* shorter bursts are clicks, not words */
 	UTT_MAX_MS = 15000,
 	RESYNC_MS = 1000,
-	PARTIAL_MS = 500,
+	PARTIAL_MS = 250,
+	PARTIAL_BUDGET_MS = 250,
+	PARTIAL_MIN_MS = 1000,     /* less is mostly noise to the decoder */
 	BUF_MAX = UTT_MAX_MS * 16 + PREROLL_MS * 16,   /* 16 kHz samples */
 	PKT_SAMPLES_MAX = 480,     /* 60 ms at 8 kHz */
 };
@@ -47,6 +60,9 @@ struct asr_stream {
 	uint64_t voiced_ms;
 	uint64_t last_voice;       /* ms offset of the last speech packet */
 	uint64_t next_partial;     /* ms offset */
+	struct asr_pace *pace;     /* the partial in flight */
+	struct asr_vocab *vocab;   /* the queue's, or NULL */
+	struct asr_ws *ws;         /* the ws backend's connection, or NULL */
 };
 
 
@@ -54,14 +70,24 @@ static void destructor(void *arg)
 {
 	struct asr_stream *s = arg;
 
+	/* the connection lives on until the server's last results */
+	if (s->ws)
+		asr_ws_end(s->ws);
+	mem_deref(s->pace);
+	mem_deref(s->vocab);
 	mem_deref(s->buf);
 	mem_deref(s->call_id);
 	mem_deref(s->agent);
 }
 
 
-int asr_stream_alloc(struct asr_stream **sp, const char *call_id,
-		     const char *agent, const char *leg, const char *role)
+static void meta(const struct asr_stream *s, struct asr_result *r);
+
+
+/* vad: the stream cuts utterances itself (not ws), so it needs buf */
+static int alloc(struct asr_stream **sp, const char *call_id,
+		 const char *agent, const char *leg, const char *role,
+		 bool vad)
 {
 	struct asr_stream *s;
 	int err;
@@ -76,8 +102,9 @@ int asr_stream_alloc(struct asr_stream **sp, const char *call_id,
 	s->leg = leg;
 	s->role = role;
 	s->t0 = tmr_jiffies();
-	s->buf = mem_alloc(BUF_MAX * sizeof(*s->buf), NULL);
-	err = s->buf ? 0 : ENOMEM;
+	s->buf = vad ? mem_alloc(BUF_MAX * sizeof(*s->buf), NULL) : NULL;
+	err = s->buf || !vad ? 0 : ENOMEM;
+	err |= asr_pace_alloc(&s->pace);
 	err |= str_dup(&s->call_id, call_id);
 	if (agent)
 		err |= str_dup(&s->agent, agent);
@@ -92,10 +119,66 @@ int asr_stream_alloc(struct asr_stream **sp, const char *call_id,
 }
 
 
+int asr_stream_alloc(struct asr_stream **sp, const char *call_id,
+		     const char *agent, const char *leg, const char *role)
+{
+	return alloc(sp, call_id, agent, leg, role, true);
+}
+
+
+int asr_stream_open(struct asr_stream **sp, const char *call_id,
+		    const char *agent, const char *leg, const char *role,
+		    const struct asr_route *rt)
+{
+	const char *be = rt && rt->backend ? rt->backend :
+		asr_default_backend();
+	struct asr_stream *s = NULL;
+	struct asr_result r;
+	int err;
+
+	if (!strcmp(be, "pocketsphinx"))
+		err = asr_pool_start();
+	else if (!strcmp(be, "ws"))
+		err = 0;
+	else
+		return ENOTSUP;
+
+	err = err ? err : alloc(&s, call_id, agent, leg, role,
+				strcmp(be, "ws") != 0);
+	if (err)
+		return err;
+
+	if (!strcmp(be, "ws")) {
+		const char *url = rt && rt->url ? rt->url :
+			asr_ws_default_url();
+
+		meta(s, &r);
+		err = url ? asr_ws_alloc(&s->ws, url, &r) : EDESTADDRREQ;
+		if (err) {
+			mem_deref(s);
+			return err;
+		}
+	}
+	else if (rt) {
+		s->vocab = mem_ref(rt->vocab);
+	}
+
+	*sp = s;
+	return 0;
+}
+
+
 int asr_stream_agent(struct asr_stream *s, const char *agent)
 {
 	if (!s)
 		return EINVAL;
+
+	if (s->ws) {
+		int err = asr_ws_agent(s->ws, agent);
+
+		if (err)
+			return err;
+	}
 
 	s->agent = mem_deref(s->agent);
 	return agent ? str_dup(&s->agent, agent) : 0;
@@ -134,7 +217,7 @@ static void submit(struct asr_stream *s)
 	pcm = mem_alloc(s->n * sizeof(*pcm), NULL);
 	if (pcm) {
 		memcpy(pcm, s->buf, s->n * sizeof(*pcm));
-		if (!asr_pool_submit(&r, pcm, s->n)) {
+		if (!asr_pool_submit(&r, pcm, s->n, s->vocab, s->pace)) {
 			r.gap = true;
 			asr_pool_emit(&r);
 		}
@@ -144,8 +227,23 @@ static void submit(struct asr_stream *s)
 }
 
 
+/* samples of the utterance's end that decode in PARTIAL_BUDGET_MS */
+static size_t partial_window(const struct asr_stream *s)
+{
+	const double rtf = asr_pace_rtf(s->pace);
+	double ms = rtf > 0 ? PARTIAL_BUDGET_MS / rtf : UTT_MAX_MS;
+
+	if (ms < PARTIAL_MIN_MS)
+		ms = PARTIAL_MIN_MS;
+
+	return ms * 16 < BUF_MAX ? (size_t)(ms * 16) : BUF_MAX;
+}
+
+
 static void partial(struct asr_stream *s, uint64_t now)
 {
+	const size_t win = partial_window(s);
+	const size_t from = s->n > win ? s->n - win : 0;
 	struct asr_result r;
 	int16_t *pcm;
 
@@ -156,10 +254,11 @@ static void partial(struct asr_stream *s, uint64_t now)
 	r.start_ms = s->utt_start;
 	r.end_ms = s->utt_start + s->n / 16;
 
-	pcm = mem_alloc(s->n * sizeof(*pcm), NULL);
+	pcm = mem_alloc((s->n - from) * sizeof(*pcm), NULL);
 	if (pcm) {
-		memcpy(pcm, s->buf, s->n * sizeof(*pcm));
-		(void)asr_pool_submit(&r, pcm, s->n);
+		memcpy(pcm, s->buf + from, (s->n - from) * sizeof(*pcm));
+		(void)asr_pool_submit(&r, pcm, s->n - from, s->vocab,
+				      s->pace);
 	}
 }
 
@@ -213,6 +312,12 @@ void asr_stream_rtp(struct asr_stream *s, const uint8_t *pkt, size_t len)
 		s->pos = now * 8;
 	now = s->pos / 8;
 	s->pos += n;
+
+	if (s->ws) {
+		asr_ws_audio(s->ws, pcm8, n, now);
+		return;
+	}
+
 	voiced = asr_level(pcm8, n) >= SPEECH_LEVEL;
 
 	if (!s->speaking) {
@@ -253,6 +358,7 @@ void asr_stream_rtp(struct asr_stream *s, const uint8_t *pkt, size_t len)
 	if (now - s->last_voice >= HANGOVER_MS ||
 	    s->n / 16 >= UTT_MAX_MS)
 		submit(s);
-	else if (now >= s->next_partial && s->voiced_ms >= UTT_MIN_MS)
+	else if (now >= s->next_partial && s->voiced_ms >= UTT_MIN_MS &&
+		 !asr_pace_busy(s->pace))
 		partial(s, now);
 }

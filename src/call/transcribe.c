@@ -75,13 +75,22 @@ void call_transcribe_init(void)
 }
 
 
-/* a queue may turn transcription off for its calls */
-static bool queue_wants(const struct call *call)
+/* the queue's backend, or the server's; its vocabulary and url */
+static void route(const struct call *call, struct asr_route *rt)
 {
 	const struct prov_queue *q;
 
+	memset(rt, 0, sizeof(*rt));
+	rt->backend = asr_default_backend();
+
 	q = call->queue ? prov_queue_find(call->queue) : NULL;
-	return !q || !q->transcription || strcmp(q->transcription, "off");
+	if (!q)
+		return;
+
+	if (q->transcription)
+		rt->backend = q->transcription;
+	rt->url = q->transcription_url;
+	rt->vocab = q->vocab;
 }
 
 
@@ -89,8 +98,9 @@ void call_transcribe_start(struct call *call)
 {
 	static const char *const legs[2] = {"a", "b"};
 	static const char *const roles[2] = {"customer", "agent"};
+	struct asr_route rt;
 
-	if (!asr_enabled() || !call->relay)
+	if (!call->relay)
 		return;
 
 	/* answered again after a transfer: the streams go on, for the
@@ -101,12 +111,13 @@ void call_transcribe_start(struct call *call)
 		return;
 	}
 
-	if (!queue_wants(call))
+	route(call, &rt);
+	if (!strcmp(rt.backend, "off"))
 		return;
 
 	for (int i = 0; i < 2; i++) {
-		int err = asr_stream_alloc(&call->asr[i], call->id,
-					   call->agent, legs[i], roles[i]);
+		int err = asr_stream_open(&call->asr[i], call->id,
+					  call->agent, legs[i], roles[i], &rt);
 		if (err) {
 			log_warn("call %s: no transcription: %m", call->id,
 				 err);

@@ -106,6 +106,8 @@ struct prov_agent {
 	size_t nqueues;
 };
 
+struct asr_vocab;
+
 struct prov_queue {
 	char *id;
 	char *name;
@@ -129,10 +131,13 @@ struct prov_queue {
 	uint32_t decline_block_s;  /* 0..3600, default 30 */
 	uint32_t wrapup_s;         /* 0..3600, default 0: no wrap-up */
 	char *missed_status;       /* a status id, or NULL */
-	/* "transcription":{"backend"}: the server's asr_backend (unset),
-	 * "off", or "pocketsphinx" (which transcribes only when the
-	 * server's backend is on: decoders start with the server) */
-	char *transcription;       /* NULL, "off" or "pocketsphinx" */
+	/* "transcription":{"backend","url","vocabulary"}: backend NULL
+	 * (the server's asr_backend), "off", "pocketsphinx" or "ws"; url
+	 * only for ws (NULL: the server's asr_ws_url); vocabulary made
+	 * once per version of the queue (src/asr), or NULL */
+	char *transcription;
+	char *transcription_url;
+	struct asr_vocab *vocab;
 };
 
 struct prov_cidr {

@@ -3,8 +3,8 @@
  * "max_wait_s","tiers":{"wait_s"},"relaxation":[{"after_s","skill",
  * "level"}],"service_level_s","decline_block_s","aging":{"per_minute"},
  * "overflow":{"queue","after_s"},"missed_status","wrapup_s",
- * "transcription":{"backend"}}. Stored exactly as printed; there are no
- * secrets.
+ * "transcription":{"backend","vocabulary","url"}}. Stored exactly as
+ * printed; there are no secrets.
  *
  * What a queue names elsewhere (its overflow queue, its missed status)
  * is checked with the whole change (batch.c), since a file may define
@@ -15,6 +15,7 @@
 #include <string.h>
 #include <re.h>
 #include "util/jsonstr.h"
+#include "asr/asr.h"
 #include "prov/prov_int.h"
 
 /* routing_strategy_parse's names (src/routing), the default first */
@@ -29,7 +30,9 @@ static const char *const keys[] = {
 	"tiers", "relaxation", "service_level_s", "decline_block_s", "aging",
 	"overflow", "missed_status", "wrapup_s", "transcription", NULL
 };
-static const char *const transcription_keys[] = {"backend", NULL};
+static const char *const transcription_keys[] = {
+	"backend", "vocabulary", "url", NULL
+};
 static const char *const tiers_keys[] = {"wait_s", NULL};
 static const char *const relax_keys[] = {"after_s", "skill", "level", NULL};
 static const char *const overflow_keys[] = {"queue", "after_s", NULL};
@@ -38,6 +41,8 @@ static const char *const aging_keys[] = {"per_minute", NULL};
 enum {
 	AGING_SCALE = 1000,        /* per_minute has at most 3 decimals */
 	AGING_MAX = 10,
+	PHRASES_MAX = 500,         /* a queue's transcription vocabulary */
+	PHRASE_MAX = 100,          /* characters */
 };
 
 
@@ -53,6 +58,8 @@ static void destructor(void *arg)
 	mem_deref(q->overflow_queue);
 	mem_deref(q->missed_status);
 	mem_deref(q->transcription);
+	mem_deref(q->transcription_url);
+	mem_deref(q->vocab);
 }
 
 
@@ -327,11 +334,74 @@ static int get_overflow(struct prov_queue *q, const struct odict *o,
 }
 
 
+/* any language's letters, but one line of them, not just blanks */
+static bool phrase_ok(const char *s)
+{
+	bool seen = false;
+
+	for (; *s; s++) {
+		if ((uint8_t)*s < 0x20 || *s == 0x7f)
+			return false;
+		if (*s != ' ')
+			seen = true;
+	}
+
+	return seen;
+}
+
+
+static int get_vocabulary(struct prov_queue *q, const struct odict *t,
+			  const char *tpath, struct prov_error *err)
+{
+	char vpath[PROV_PATH_MAX], field[PROV_PATH_MAX];
+	const struct odict *arr = NULL;
+	const char **phrases;
+	size_t n, i = 0;
+	struct le *le;
+	int e;
+
+	e = prov_get_arr(&arr, t, "vocabulary", tpath, false, err);
+	if (e || !arr)
+		return e;
+
+	prov_path(vpath, sizeof(vpath), tpath, "vocabulary");
+	n = list_count(&arr->lst);
+	if (n > PHRASES_MAX)
+		return prov_err(err, 400, "invalid_field", vpath, "at most %u "
+				"phrases", PHRASES_MAX);
+
+	phrases = mem_zalloc((n ? n : 1) * sizeof(*phrases), NULL);
+	if (!phrases)
+		return ENOMEM;
+
+	for (le = arr->lst.head; le; le = le->next, i++) {
+		const struct odict_entry *pe = le->data;
+		size_t len;
+
+		(void)re_snprintf(field, sizeof(field), "%s[%zu]", vpath, i);
+		len = pe->type == ODICT_STRING ? prov_utf8_len(pe->u.str) : 0;
+		if (!len || len > PHRASE_MAX || !phrase_ok(pe->u.str)) {
+			mem_deref(phrases);
+			return prov_err(err, 400, "invalid_field", field,
+					"each phrase must be a string of 1 to "
+					"%u characters on one line",
+					PHRASE_MAX);
+		}
+		phrases[i] = pe->u.str;
+	}
+
+	e = asr_vocab_alloc(&q->vocab, q->id, phrases, n);
+	mem_deref(phrases);
+	return e;
+}
+
+
 static int get_transcription(struct prov_queue *q, const struct odict *o,
-			     const char *path, struct prov_error *err)
+			     const char *path, bool stored,
+			     struct prov_error *err)
 {
 	const struct odict *t = NULL;
-	const char *backend = NULL;
+	const char *backend = NULL, *url = NULL, *why = NULL;
 	char tpath[PROV_PATH_MAX], field[PROV_PATH_MAX];
 	int e;
 
@@ -342,15 +412,42 @@ static int get_transcription(struct prov_queue *q, const struct odict *o,
 	prov_path(tpath, sizeof(tpath), path, "transcription");
 	e = prov_check_keys(t, transcription_keys, tpath, err);
 	e = e ? e : prov_get_str(&backend, t, "backend", tpath, true, err);
+	e = e ? e : prov_get_str(&url, t, "url", tpath, false, err);
 	if (e)
 		return e;
 
 	prov_path(field, sizeof(field), tpath, "backend");
-	if (strcmp(backend, "off") && strcmp(backend, "pocketsphinx"))
+	if (strcmp(backend, "off") && strcmp(backend, "pocketsphinx") &&
+	    strcmp(backend, "ws"))
 		return prov_err(err, 400, "invalid_field", field, "backend "
-				"must be \"pocketsphinx\" or \"off\"");
+				"must be \"pocketsphinx\", \"ws\" or \"off\"");
 
-	return str_dup(&q->transcription, backend);
+	prov_path(field, sizeof(field), tpath, "url");
+	if (url && strcmp(backend, "ws"))
+		return prov_err(err, 400, "invalid_field", field, "a url is "
+				"only for the ws backend");
+	if (url && asr_ws_url_check(url, &why))
+		return prov_err(err, 400, "invalid_field", field, "%s", why);
+	/* a stored queue loads even if the server lost its asr_ws_url:
+	 * its calls go untranscribed (and logged) until it is back */
+	if (!url && !strcmp(backend, "ws") && !asr_ws_default_url() &&
+	    !stored)
+		return prov_err(err, 400, "invalid_field", field, "the ws "
+				"backend needs a url: the server has no "
+				"asr_ws_url");
+
+	/* Vosk's "phrase_list" would be a closed grammar: nothing but
+	 * those phrases could be heard. Refused rather than ignored. */
+	prov_path(field, sizeof(field), tpath, "vocabulary");
+	if (!strcmp(backend, "ws") && odict_lookup(t, "vocabulary"))
+		return prov_err(err, 400, "invalid_field", field, "a "
+				"vocabulary is for the pocketsphinx backend");
+
+	e = str_dup(&q->transcription, backend);
+	if (!e && url)
+		e = str_dup(&q->transcription_url, url);
+
+	return e ? e : get_vocabulary(q, t, tpath, err);
 }
 
 
@@ -366,7 +463,6 @@ static int queue_parse(struct prov_item *it, const struct odict *o,
 	double aging = 0;
 	struct prov_queue *q;
 	int e;
-	(void)mode;
 	(void)old;
 
 	e = prov_check_keys(o, keys, path, err);
@@ -414,7 +510,8 @@ static int queue_parse(struct prov_item *it, const struct odict *o,
 	e = prov_get_skills(&q->skills, &q->nskills, o, path, err);
 	e = e ? e : get_relaxation(q, o, path, err);
 	e = e ? e : get_overflow(q, o, path, err);
-	e = e ? e : get_transcription(q, o, path, err);
+	e = e ? e : get_transcription(q, o, path, mode == PROV_MODE_STORED,
+				      err);
 
 	return e;
 }
@@ -489,7 +586,20 @@ static int queue_print(struct re_printf *pf, const void *obj,
 	/* printed only when set, like overflow */
 	if (!err && q->transcription)
 		err = re_hprintf(pf, ",\"transcription\":{\"backend\":"
-				 "\"%s\"}", q->transcription);
+				 "\"%s\"", q->transcription);
+	if (!err && q->transcription_url)
+		err = re_hprintf(pf, ",\"url\":%H", jsonstr_print,
+				 q->transcription_url);
+	if (!err && q->vocab) {
+		err = re_hprintf(pf, ",\"vocabulary\":[");
+		for (size_t i = 0; i < q->vocab->n && !err; i++)
+			err = re_hprintf(pf, "%s%H", i ? "," : "",
+					 jsonstr_print, q->vocab->phrases[i]);
+		if (!err)
+			err = re_hprintf(pf, "]");
+	}
+	if (!err && q->transcription)
+		err = re_hprintf(pf, "}");
 
 	return err ? err : re_hprintf(pf, "}");
 }

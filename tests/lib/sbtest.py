@@ -71,7 +71,11 @@ class Switchboard:
                "--http-listen", "127.0.0.1:%d" % self.http_port,
                "--db", self.db,
                "--admin-token", ADMIN_TOKEN,
-               "--rtp-ports", "%d-%d" % self.rtp] + self.args
+               "--rtp-ports", "%d-%d" % self.rtp,
+               # ~90 MB and a core's worth of start-up per decoder: only
+               # the tests that transcribe ask for it (a later option
+               # wins)
+               "--asr-backend", "off"] + self.args
         if self.provision is not None:
             path = os.path.join(self.dir, "provision.json")
             with open(path, "w") as f:

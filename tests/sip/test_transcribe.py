@@ -99,6 +99,45 @@ def words_in_order(text, keys):
     return i == len(keys)
 
 
+def at_s(msg):
+    """The event's time stamp ("at": ISO 8601 UTC with ms), seconds."""
+    t = msg["at"]
+    hms = t[11:-1].split(":")
+    return int(hms[0]) * 3600 + int(hms[1]) * 60 + float(hms[2])
+
+
+def partial_spacing(msgs, call_id, role):
+    """The longest time between two partials of one utterance (by when
+    switchboard sent them), and how many pairs there were."""
+    by_utt = {}
+    for m in msgs:
+        if m["type"] == "transcript.partial" and \
+                m["data"]["call"] == call_id and m["data"]["role"] == role:
+            by_utt.setdefault(m["data"]["start_s"], []).append(at_s(m))
+    gaps = [b - a for ts in by_utt.values() for a, b in zip(ts, ts[1:])]
+    return (max(gaps) if gaps else None), len(gaps)
+
+
+# the share of its running time switchboard may spend waiting for a core
+# before the partials' 0.5 s spacing is no longer its own doing
+STARVED = 0.2
+
+
+def cpu_times(pid):
+    """(on a CPU, runnable but waiting for one) in seconds, summed over
+    the process's threads (/proc/PID/task/*/schedstat)."""
+    run = wait = 0
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
+                r, w, _ = f.read().split()
+        except (OSError, ValueError):
+            continue                       # a thread that just ended
+        run += int(r)
+        wait += int(w)
+    return run / 1e9, wait / 1e9
+
+
 def finals(msgs, call_id, role, kind="transcript.final"):
     return [m["data"] for m in msgs if m["type"] == kind and
             m["data"]["call"] == call_id and m["data"]["role"] == role]
@@ -114,10 +153,12 @@ def test_both_legs_transcribed_stored_and_served():
         ws = WsClient(sb.http_port, "/api/v1/events", token=ADMIN_TOKEN)
         check(ws.recv_json()["type"] == "hello")
         register(sb, "alice", phone.port)
+        cpu0 = cpu_times(sb.proc.pid)
         cp = sipp(sb.sip_port, with_wav("caller_speaks.xml", cwav),
                   "-p", free_port(), "-mp", free_media_port(), "-m", 1,
                   keys={"dest": NUMBER, "talk_ms": 7000})
         check(cp.returncode == 0, cp.stdout[-3000:])
+        cpu1 = cpu_times(sb.proc.pid)
         check(phone.wait(10) == 0, phone.output())
 
         msgs = ws.recv_until(lambda m: m["type"] == "call.answered",
@@ -154,11 +195,25 @@ def test_both_legs_transcribed_stored_and_served():
                 prev_end = f["end_s"]
             # the first word starts about when the WAV's speech does
             check(0.6 < fs[0]["start_s"] < 1.5, fs[0])
-            # partials while the sentences were spoken (every 500 ms
-            # while the workers are idle, as here), each of an
+            # partials while the sentences were spoken (a schedule per
+            # stream, served before finals: src/asr/pool.c), each of an
             # utterance that then ended in a final
             ps = finals(msgs, call_id, role, "transcript.partial")
             check(len(ps) >= 2, "partials", role, ps)
+            # at least every 500 ms while someone speaks (issue 6) —
+            # when switchboard gets the CPU it asks for: decoding is
+            # CPU, and on a machine shared with other work (other test
+            # runs, benches) its threads may wait for a core longer
+            # than any schedule can make up for; then it is only shown
+            worst, pairs = partial_spacing(msgs, call_id, role)
+            run, wait = cpu1[0] - cpu0[0], cpu1[1] - cpu0[1]
+            starved = wait > STARVED * run
+            print("  partial spacing %s: worst %.3f s over %d pairs; "
+                  "switchboard ran %.2f s, waited %.2f s for a CPU%s" %
+                  (role, worst or 0, pairs, run, wait,
+                   " (starved: not checked)" if starved else ""))
+            check(pairs >= 2, role, pairs, ps)
+            check(starved or worst <= 0.5, role, worst, ps)
             starts = {f["start_s"] for f in fs}
             for p in ps:
                 check(p["start_s"] in starts and p["leg"] == leg and

@@ -2,8 +2,10 @@
  * test_asr.c — transcription's signal path without a recognizer: G.711
  * decoding, upsampling, and a stream's VAD cutting one utterance out of
  * RTP, which (no workers: transcription off) comes back as a gap with
- * the utterance's offsets.
+ * the utterance's offsets; what the ws backend accepts from a server
+ * and as a URL; the pool handing each decoder its vocabulary.
  */
+#include <pthread.h>
 #include <string.h>
 #include <re.h>
 #include "asr/asr.h"
@@ -121,8 +123,226 @@ static void test_stream_vad_gap(void)
 }
 
 
+static void test_ws_msg(void)
+{
+	struct asr_ws_msg m;
+	static const char *const bad[] = {
+		"", "[]", "null", "\"text\"", "{}", "{\"partial\":3}",
+		"{\"text\":null}", "{\"result\":[]}", "{\"text\":\"a\"",
+		"not json", "{\"a\":[[[[[[{\"text\":\"x\"}]]]]]]}",
+	};
+
+	CHECK_EQ(0, asr_ws_msg_parse(&m, "{\"partial\":\"hello wor\"}",
+				     24));
+	CHECK(m.partial && !m.timed);
+	CHECK_STR(m.text, "hello wor");
+	mem_deref(m.text);
+
+	/* times span the words; confidence their mean, clamped to 0..1;
+	 * a word with impossible times counts for neither */
+	{
+		const char *j = " {\"result\":[{\"word\":\"a\",\"start\":0.5,"
+			"\"end\":0.75,\"conf\":0.5},{\"word\":\"b\","
+			"\"start\":0.75,\"end\":1.25,\"conf\":3},"
+			"{\"word\":\"c\",\"start\":2,\"end\":1,\"conf\":1},"
+			"{\"word\":\"d\",\"start\":-1,\"end\":9,\"conf\":1},"
+			"7],\"text\":\"a b c d\"}";
+
+		CHECK_EQ(0, asr_ws_msg_parse(&m, j, strlen(j)));
+		CHECK(!m.partial && m.timed);
+		CHECK_STR(m.text, "a b c d");
+		CHECK(m.start_s == 0.5 && m.end_s == 1.25);
+		CHECK(m.conf > 0.749 && m.conf < 0.751);
+		mem_deref(m.text);
+	}
+
+	CHECK_EQ(0, asr_ws_msg_parse(&m, "{\"text\":\"\"}", 11));
+	CHECK(!m.partial && !m.timed && !*m.text);
+	mem_deref(m.text);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		m.text = NULL;
+		CHECK_EQ(EBADMSG, asr_ws_msg_parse(&m, bad[i],
+						   strlen(bad[i])));
+		CHECK(!m.text);
+	}
+}
+
+
+static void test_ws_url(void)
+{
+	static const char *const good[] = {
+		"ws://127.0.0.1:2700", "ws://127.0.0.1", "ws://[::1]:2700/a",
+		"ws://10.1.2.3:80/asr?model=en", "ws://127.0.0.1/",
+	};
+	static const char *const bad[] = {
+		"", "http://127.0.0.1/", "wss://127.0.0.1/", "ws://",
+		"ws://asr.example.com/", "ws://127.0.0.1:0/",
+		"ws://127.0.0.1:65536", "ws://127.0.0.1:/", "ws://[::1",
+		"ws://127.0.0.1x/", "ws://127.0.0.1/a b", "ws://1.2.3.4:80x",
+	};
+	const char *why = NULL;
+	char lng[300];
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		CHECK_EQ(0, asr_ws_url_check(good[i], &why));
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why = NULL;
+		CHECK_EQ(EINVAL, asr_ws_url_check(bad[i], &why));
+		CHECK(why && *why);
+	}
+
+	memset(lng, 'a', sizeof(lng) - 1);
+	lng[sizeof(lng) - 1] = 0;
+	memcpy(lng, "ws://127.0.0.1/", 15);
+	CHECK_EQ(EINVAL, asr_ws_url_check(lng, &why));
+}
+
+
+/* A recognizer that hears nothing but notes which vocabulary each
+ * decoder was given: the pool's plumbing, without PocketSphinx. */
+static struct {
+	pthread_mutex_t mtx;
+	uint64_t given[16];        /* serials, 0 for NULL, in order */
+	size_t ngiven;
+	int results, want;
+} fk = {.mtx = PTHREAD_MUTEX_INITIALIZER};
+
+static int fk_open(void **decp)
+{
+	*decp = mem_zalloc(1, NULL);
+	return *decp ? 0 : ENOMEM;
+}
+
+static int fk_vocabulary(void *dec, const struct asr_vocab *v)
+{
+	(void)dec;
+	pthread_mutex_lock(&fk.mtx);
+	if (fk.ngiven < 16)
+		fk.given[fk.ngiven++] = v ? v->serial : 0;
+	pthread_mutex_unlock(&fk.mtx);
+	return 0;
+}
+
+static int fk_start(void *dec)
+{
+	(void)dec;
+	return 0;
+}
+
+static int fk_feed(void *dec, const int16_t *pcm, size_t n)
+{
+	(void)dec;
+	(void)pcm;
+	return n ? 0 : EINVAL;
+}
+
+static int fk_result(void *dec, bool final, char **textp, double *conf)
+{
+	(void)dec;
+	*conf = 0.5;
+	return str_dup(textp, final ? "final" : "");
+}
+
+static void fk_close(void *dec)
+{
+	mem_deref(dec);
+}
+
+static const struct asr_backend fake = {
+	"fake", fk_open, fk_vocabulary, fk_start, fk_feed, fk_result,
+	fk_close
+};
+
+
+static void fk_result_h(const struct asr_result *r, void *arg)
+{
+	(void)arg;
+	if (r->partial || r->gap)
+		return;
+	if (++fk.results == fk.want)
+		re_cancel();
+}
+
+
+static void fk_timeout(void *arg)
+{
+	(void)arg;
+	re_cancel();
+}
+
+
+/* one utterance on a new stream of the given vocabulary, decoded */
+static int utterance(struct asr_vocab *v)
+{
+	struct asr_route rt = {"pocketsphinx", NULL, v};
+	struct asr_stream *s = NULL;
+	struct tmr t;
+	uint8_t pkt[172];
+	int err;
+
+	err = asr_stream_open(&s, "c2", NULL, "b", "agent", &rt);
+	if (err)
+		return err;
+
+	for (uint16_t i = 0; i < 100; i++) {
+		packet(pkt, i < 50, i);
+		asr_stream_rtp(s, pkt, sizeof(pkt));
+	}
+	mem_deref(s);
+
+	++fk.want;
+	tmr_init(&t);
+	tmr_start(&t, 10000, fk_timeout, NULL);
+	(void)re_main(NULL);
+	tmr_cancel(&t);
+	return fk.results == fk.want ? 0 : ETIMEDOUT;
+}
+
+
+static void test_pool_vocabulary(void)
+{
+	struct asr_vocab *v1 = NULL, *v2 = NULL;
+	const char *const p1[] = {"account balance"}, *const p2[] = {"refund"};
+	int err;
+
+	memset(fk.given, 0, sizeof(fk.given));
+	fk.ngiven = 0;
+	fk.results = fk.want = 0;
+	CHECK_EQ(0, asr_vocab_alloc(&v1, "billing", p1, 1));
+	CHECK_EQ(0, asr_vocab_alloc(&v2, "refunds", p2, 1));
+
+	asr_handler(fk_result_h, NULL);
+	asr_pool_backend(&fake);
+	asr_pool_config(1, 0);
+
+	/* a decoder is told when the vocabulary changes, not every time;
+	 * NULL brings back the general model */
+	err = utterance(v1);
+	err = err ? err : utterance(v1);
+	err = err ? err : utterance(NULL);
+	err = err ? err : utterance(v2);
+
+	asr_pool_close();
+	asr_pool_backend(NULL);
+	asr_handler(NULL, NULL);
+
+	CHECK_EQ(0, err);
+	CHECK_EQ(fk.ngiven, 3u);
+	CHECK_EQ(fk.given[0], v1->serial);
+	CHECK_EQ(fk.given[1], 0u);
+	CHECK_EQ(fk.given[2], v2->serial);
+	mem_deref(v1);
+	mem_deref(v2);
+}
+
+
 UNIT_SUITE(asr,
 	UNIT_CASE(test_g711),
 	UNIT_CASE(test_upsample),
 	UNIT_CASE(test_stream_vad_gap),
+	UNIT_CASE(test_ws_msg),
+	UNIT_CASE(test_ws_url),
+	UNIT_CASE(test_pool_vocabulary),
 );

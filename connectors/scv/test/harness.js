@@ -101,7 +101,22 @@ async function stopAll() {
 }
 
 class Switchboard {
+    /* Ports are picked free, then bound by switchboard a moment later:
+     * another suite on the machine may take one in between, so a start
+     * that lost that race picks new ports. */
     static async start(provision, args = []) {
+        for (let attempt = 1; ; attempt++) {
+            try {
+                return await Switchboard.startOnce(provision, args);
+            } catch (e) {
+                if (attempt === 3 || !/Address already in use/.test(e.message)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    static async startOnce(provision, args) {
         const sb = new Switchboard();
         sb.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scvtest-'));
         sb.sipPort = await freePort(true);

@@ -6,36 +6,14 @@
 //
 // Environment: SB_URL, ORG_URL, BAD_ORG (an origin not in
 // opencti_origins), AGENT, AGENT_PW, CALLER, CONTACT_ID, CUSTOMER,
-// ACCOUNT_ID, SHOTS, CHROMIUM. Protocol with the Python side as in
-// pages.mjs: {"need": "call"} then a line on stdin; {"step", "ok",
-// "error"?} per step; last {"done", "console", "calls", "violations"}.
-import { chromium } from 'playwright-core';
-import readline from 'node:readline';
-import path from 'node:path';
-import fs from 'node:fs';
+// ACCOUNT_ID, SHOTS, CHROMIUM. The protocol with the Python side is
+// driver.mjs's: {"need": "call"} has it place the call, {"need":
+// "carrier"} wait for the carrier's; "done" also carries the double's
+// record ("calls") and what it found wrong ("violations").
+import { ask, drive, env, fitsWidth, login, say, screenshot, step,
+  watch } from './driver.mjs';
 
-const env = process.env;
 const STEP_MS = 20000;
-const consoleErrors = [];
-const lines = readline.createInterface({ input: process.stdin });
-const pending = [];
-lines.on('line', (l) => { const r = pending.shift(); if (r) r(l); });
-function ask(need) {
-  process.stdout.write(JSON.stringify({ need }) + '\n');
-  return new Promise((resolve) => pending.push(resolve));
-}
-function say(obj) {
-  process.stdout.write(JSON.stringify(obj) + '\n');
-}
-async function step(name, fn) {
-  try {
-    await fn();
-    say({ step: name, ok: true });
-  } catch (e) {
-    say({ step: name, ok: false, error: String(e && e.message || e) });
-    throw e;
-  }
-}
 
 const softphoneUrl = (org) => env.SB_URL + '/opencti/softphone.html' +
   '?sfdcIFrameOrigin=' + encodeURIComponent(org) + '&mode=Lightning';
@@ -76,21 +54,19 @@ async function noError(page) {
   if (t) throw new Error('the softphone says: ' + t);
 }
 
-async function signIn(f) {
-  await f.getByLabel(/id/i).first().fill(env.AGENT);
-  await f.getByLabel('Password').fill(env.AGENT_PW);
-  await f.getByRole('button', { name: 'Sign in' }).click();
-  await f.locator('#app').waitFor({ state: 'visible' });
+const signIn = (f) => login(f, env.AGENT, env.AGENT_PW);
+
+// the double answers searches for the caller with one contact (its
+// directory is the frame's: set again after each load)
+async function knowCaller(page) {
+  await phoneFrame(page).evaluate(([n, id]) => {
+    window.__opencti.directory[n] = { Id: id, Name: 'Pat Caller',
+      RecordType: 'Contact' };
+  }, [env.CALLER, env.CONTACT_ID]);
 }
 
-async function main() {
-  const browser = await chromium.launch({
-    executablePath: env.CHROMIUM || '/usr/bin/chromium',
-    headless: true, args: ['--no-sandbox'], timeout: 30000,
-  });
+drive(async (browser, done) => {
   let page;
-  let calls = [];
-  let violations = [];
   try {
     const ctx = await browser.newContext({ viewport: { width: 360,
       height: 800 } });
@@ -138,12 +114,9 @@ async function main() {
     });
 
     page = await ctx.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error') {
-        consoleErrors.push(m.text() + ' ' + ((m.location() || {}).url || ''));
-      }
-    });
-    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    // no console error is expected here, not even /me's 401: the
+    // softphone asks /me only with a token it holds
+    watch(page, 'lightning', []);
     const frame = () => page.frameLocator('#softphone');
 
     await step('load_notifies_salesforce', async () => {
@@ -154,11 +127,7 @@ async function main() {
       await waitCall(page, 'onClickToDial');
       const crm = await frame().locator('#crm').textContent();
       if (crm.trim()) throw new Error('#crm says ' + crm);
-      // the double answers searches for the caller with one contact
-      await phoneFrame(page).evaluate(([n, id]) => {
-        window.__opencti.directory[n] = { Id: id, Name: 'Pat Caller',
-          RecordType: 'Contact' };
-      }, [env.CALLER, env.CONTACT_ID]);
+      await knowCaller(page);
       await noError(page);
     });
 
@@ -166,9 +135,7 @@ async function main() {
       await signIn(frame());
       await waitCall(page, 'enableClickToDial');
       // the frame is cross-site: no session cookie was sent or needed
-      const w = await phoneFrame(page).evaluate(() =>
-        document.documentElement.scrollWidth);
-      if (w > 360) throw new Error('softphone is ' + w + ' px wide');
+      await fitsWidth(phoneFrame(page), 360);
     });
 
     // Lightning reloads the frame with the tab: the session survives it
@@ -191,10 +158,7 @@ async function main() {
         await signIn(frame());
       }
       await waitCall(page, 'enableClickToDial');
-      await phoneFrame(page).evaluate(([n, id]) => {
-        window.__opencti.directory[n] = { Id: id, Name: 'Pat Caller',
-          RecordType: 'Contact' };
-      }, [env.CALLER, env.CONTACT_ID]);
+      await knowCaller(page);
       await noError(page);
     });
 
@@ -284,24 +248,16 @@ async function main() {
       await noError(page);
     });
 
-    await page.screenshot({ path: path.join(env.SHOTS, 'opencti.png') })
-      .catch(() => {});
+    await screenshot(page, 'opencti.png', false).catch(() => {});
   } finally {
+    done.calls = [];
+    done.violations = [];
     if (page) {
       try {
-        calls = await ctiCalls(page);
-        violations = await phoneFrame(page).evaluate(() =>
+        done.calls = await ctiCalls(page);
+        done.violations = await phoneFrame(page).evaluate(() =>
           window.__opencti.violations);
       } catch (e) { /* the frame is gone: the steps said why */ }
     }
-    say({ done: true, console: consoleErrors, calls, violations });
-    await browser.close();
-    lines.close();
   }
-}
-
-fs.mkdirSync(env.SHOTS, { recursive: true });
-main().then(() => process.exit(0), (e) => {
-  process.stderr.write(String(e && e.stack || e) + '\n');
-  process.exit(1);
 });

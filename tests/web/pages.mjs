@@ -3,62 +3,14 @@
 // in Debian's headless Chromium with playwright-core.
 //
 // Settings come from the environment: SB_URL, AGENT, AGENT_PW, SUP,
-// SUP_PW, SHOTS (folder for agent.png and supervisor.png), CHROMIUM
-// (default /usr/bin/chromium). The Python side places calls: when this
-// script needs one it prints {"need": "call"} on a line and waits for a
-// line on stdin. Each step prints {"step": name, "ok": bool, "error"?}
-// as it ends; the script stops at the first failed step, prints
-// {"done": true, "console": [...]} and exits 0 only if every step passed.
-import { chromium } from 'playwright-core';
-import readline from 'node:readline';
-import path from 'node:path';
-import fs from 'node:fs';
+// SUP_PW, CALLER, SHOTS (folder for agent.png and supervisor.png),
+// CHROMIUM (default /usr/bin/chromium). The protocol with the Python side
+// is driver.mjs's; {"need": "call"} has it place the call.
+import { agentAndSupervisor, ask, drive, env, fitsWidth, login,
+  screenshot, step } from './driver.mjs';
 
-const env = process.env;
 const URL = env.SB_URL;
 const STEP_MS = 15000;
-const shots = env.SHOTS || 'build/screenshots';
-const consoleErrors = [];
-
-const lines = readline.createInterface({ input: process.stdin });
-const pending = [];
-lines.on('line', (l) => { const r = pending.shift(); if (r) r(l); });
-function ask(need) {
-  process.stdout.write(JSON.stringify({ need }) + '\n');
-  return new Promise((resolve) => pending.push(resolve));
-}
-
-function say(obj) {
-  process.stdout.write(JSON.stringify(obj) + '\n');
-}
-
-async function step(name, fn) {
-  try {
-    await fn();
-    say({ step: name, ok: true });
-  } catch (e) {
-    say({ step: name, ok: false, error: String(e && e.message || e) });
-    throw e;
-  }
-}
-
-function watch(page, who) {
-  page.on('console', (m) => {
-    if (m.type() !== 'error') return;
-    const url = (m.location() && m.location().url) || '';
-    // expected: /me before login
-    if (/\/api\/v1\/me$/.test(url) && /401/.test(m.text())) return;
-    consoleErrors.push(who + ': ' + m.text() + ' ' + url);
-  });
-  page.on('pageerror', (e) => consoleErrors.push(who + ': ' + e.message));
-}
-
-async function login(page, id, pw) {
-  await page.getByLabel(/id/i).first().fill(id);
-  await page.getByLabel('Password').fill(pw);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.locator('#app').waitFor({ state: 'visible' });
-}
 
 async function waitingCount(sup, n) {
   await sup.locator('#queues tr[data-queue="billing"] [data-field="waiting"]')
@@ -68,34 +20,15 @@ async function waitingCount(sup, n) {
 
 let shot = false;
 async function screenshots(agent, sup) {
-  fs.mkdirSync(shots, { recursive: true });
-  await agent.screenshot({ path: path.join(shots, 'agent.png'),
-    fullPage: true });
-  await sup.screenshot({ path: path.join(shots, 'supervisor.png'),
-    fullPage: true });
+  await screenshot(agent, 'agent.png');
+  await screenshot(sup, 'supervisor.png');
   shot = true;
 }
 
-async function main() {
-  const browser = await chromium.launch({
-    executablePath: env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox'],
-    timeout: 30000,
-  });
+drive(async (browser) => {
   let agent, sup;
   try {
-    // separate contexts: separate cookies, as two people would have
-    const actx = await browser.newContext({ viewport: { width: 400,
-      height: 900 } });
-    const sctx = await browser.newContext({ viewport: { width: 1280,
-      height: 800 } });
-    actx.setDefaultTimeout(STEP_MS);
-    sctx.setDefaultTimeout(STEP_MS);
-    agent = await actx.newPage();
-    sup = await sctx.newPage();
-    watch(agent, 'agent');
-    watch(sup, 'supervisor');
+    ({ agent, sup } = await agentAndSupervisor(browser, STEP_MS));
 
     await step('agent_login', async () => {
       await agent.goto(URL + '/');
@@ -104,10 +37,7 @@ async function main() {
       }
       await login(agent, env.AGENT, env.AGENT_PW);
       await agent.locator('#me-name').filter({ hasText: /\S/ }).waitFor();
-      // nothing may be wider than the side panel
-      const w = await agent.evaluate(() =>
-        document.documentElement.scrollWidth);
-      if (w > 400) throw new Error('page is ' + w + ' px wide at 400');
+      await fitsWidth(agent, 400);
     });
 
     await step('supervisor_login', async () => {
@@ -227,13 +157,5 @@ async function main() {
   } finally {
     // a failed run still leaves what the pages looked like
     if (!shot && agent && sup) await screenshots(agent, sup).catch(() => {});
-    say({ done: true, console: consoleErrors });
-    await browser.close();
-    lines.close();
   }
-}
-
-main().then(() => process.exit(0), (e) => {
-  process.stderr.write(String(e && e.stack || e) + '\n');
-  process.exit(1);
 });

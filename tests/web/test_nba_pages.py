@@ -16,7 +16,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "sip"))
 import sbtest  # noqa: E402
 from sbtest import (SippAgent, Switchboard, check, free_media_port,  # noqa
                     free_port, sipp)
-from test_pages import CALLER, RUN_S, WEB, prerequisites, run_pages  # noqa
+from browser import prerequisites  # noqa: E402
+from test_pages import CALLER, RUN_S, WEB, run_pages  # noqa: E402
 from test_transcribe import register, with_wav  # noqa: E402
 import test_nba  # noqa: E402  (tests/sip: its provisioning and audio)
 
@@ -46,19 +47,9 @@ def test_card_why_accept_and_sentiment():
                                 keys={"dest": test_nba.NUMBER,
                                       "from": CALLER, "talk_ms": 25000}))
 
-        try:
-            steps, console, rc, err = run_pages(sb, on_need,
-                                                "nba_pages.mjs")
-        finally:
-            for c in callers:
-                if c.poll() is None:
-                    c.terminate()
-                    c.wait(5)
-        failed = [s for s in steps if not s[1]]
-        check(rc == 0 and not failed and len(steps) == 6,
-              "browser steps failed:", failed, steps, "exit", rc,
-              err[-3000:], "\nlog:\n", sb.logtext()[-3000:])
-        check(not console, "console errors:", console)
+        r = run_pages(sb, on_need, callers, "nba_pages.mjs")
+        r.check_passed(sb, steps=6)
+        check(not r.console, "console errors:", r.console)
 
         st, body = sb.api("GET", "/api/v1/nba/stats")
         check(st == 200 and body["recommendations"] == [

@@ -22,11 +22,7 @@ double's click-to-dial reaches the SIPp carrier. Also: the softphone's
 CSP (opencti_origins) and an unlisted org's script refused."""
 import http.client
 import http.server
-import json
 import os
-import queue
-import shutil
-import subprocess
 import sys
 import threading
 import time
@@ -34,16 +30,15 @@ import urllib.parse
 from html import escape
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+import browser  # noqa: E402
 import sbtest  # noqa: E402
-from sbtest import SippAgent, Switchboard, check, free_port, sipp  # noqa
+from browser import prerequisites  # noqa: E402
+from sbtest import SippAgent, Switchboard, check  # noqa: E402
+from test_pages import CALLER, NUMBER, call_billing, on_break  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WEB = os.path.join(sbtest.ROOT, "web")
-SHOTS = os.path.join(sbtest.ROOT, "build", "screenshots")
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 DOUBLE = os.path.join(HERE, "opencti_double.js")
-NUMBER = "+15550100"
-CALLER = "15550123"
 CALLER_ID = "+15550199"
 CUSTOMER = "+15551234"
 CONTACT_ID = "003000000000001AAA"
@@ -118,19 +113,6 @@ class Org:
         self.srv.server_close()
 
 
-def prerequisites():
-    missing = []
-    if not shutil.which("node"):
-        missing.append("node")
-    if not os.path.isdir(os.path.join(HERE, "node_modules",
-                                      "playwright-core")):
-        missing.append("tests/web/node_modules (cd tests/web && npm ci)")
-    if not os.access(CHROMIUM, os.X_OK):
-        missing.append(CHROMIUM + " (apt-get install chromium)")
-    check(not missing, "missing: " + ", ".join(missing) +
-          " (scripts/deps.sh installs them)")
-
-
 def get(sb, path):
     c = http.client.HTTPConnection("127.0.0.1", sb.http_port, timeout=10)
     c.request("GET", path)
@@ -196,57 +178,6 @@ def test_csp_lets_only_the_listed_orgs_into_the_softphone():
             raise AssertionError("opencti_origins %r was accepted" % bad)
 
 
-def run_browser(sb, org, on_need):
-    env = dict(os.environ, SB_URL="http://127.0.0.1:%d" % sb.http_port,
-               ORG_URL=org.url, BAD_ORG="http://127.0.0.3:9",
-               AGENT="alice", AGENT_PW="alice-web-1", CALLER=CALLER,
-               CONTACT_ID=CONTACT_ID, CUSTOMER=CUSTOMER,
-               ACCOUNT_ID=ACCOUNT_ID, SHOTS=SHOTS, CHROMIUM=CHROMIUM)
-    proc = subprocess.Popen(["node", os.path.join(HERE, "opencti.mjs")],
-                            cwd=sbtest.ROOT, env=env, text=True,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
-    steps, done = [], {}
-    lines = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(l) for l in proc.stdout] +
-                     [lines.put(None)], daemon=True).start()
-    deadline = time.time() + RUN_S
-    try:
-        while True:
-            try:
-                line = lines.get(timeout=max(deadline - time.time(), 0.01))
-            except queue.Empty:
-                raise AssertionError("opencti.mjs still running after %ds;"
-                                     " steps: %s" % (RUN_S, steps))
-            if line is None:
-                break
-            try:
-                msg = json.loads(line)
-            except ValueError:
-                print("opencti.mjs: " + line.rstrip())
-                continue
-            if "need" in msg:
-                on_need(msg["need"])
-                proc.stdin.write("ok\n")
-                proc.stdin.flush()
-            elif "step" in msg:
-                steps.append((msg["step"], msg["ok"], msg.get("error")))
-                print("  step %-36s %s%s" % (
-                    msg["step"], "ok" if msg["ok"] else "FAILED",
-                    "" if msg["ok"] else ": " + str(msg.get("error"))),
-                    flush=True)
-            elif "note" in msg:
-                print("  note: " + msg["note"], flush=True)
-            elif msg.get("done"):
-                done = msg
-        rc = proc.wait(30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    return steps, done, rc, proc.stderr.read()
-
-
 def calls_of(done, method):
     return [c["args"] for c in done.get("calls", []) if c["method"] == method]
 
@@ -263,43 +194,28 @@ def test_softphone_in_a_lightning_frame_with_the_opencti_double():
                               "--opencti-origins", org.url]) as sb, \
             SippAgent("agent.xml", calls=2, keys={"ring_ms": 300},
                       timeout=RUN_S) as phone:
-        cp = sipp(sb.sip_port, "register.xml", "-p", free_port(), "-m", 1,
-                  keys={"user": "alice", "password": "alice-sip",
-                        "contact_port": phone.port})
-        check(cp.returncode == 0, "register", cp.stdout[-2000:])
-        st, body = sb.api("PUT", "/api/v1/agents/alice/status",
-                          {"status": "break"})
-        check(st == 200, st, body)
-
+        on_break(sb, phone)
         callers = []
 
         def on_need(what):
             if what == "call":
-                callers.append(sipp(sb.sip_port, "caller_hears_bye.xml",
-                                    "-p", free_port(), "-m", 1,
-                                    background=True, timeout=RUN_S,
-                                    keys={"dest": NUMBER, "from": CALLER}))
+                callers.append(call_billing(sb, RUN_S))
             elif what == "carrier":
                 sb.wait_for(lambda: far.calls(), timeout=30,
                             what="the carrier's INVITE")
             else:
                 raise AssertionError("unknown need " + what)
 
-        try:
-            steps, done, rc, err = run_browser(sb, org, on_need)
-        finally:
-            for c in callers:
-                if c.poll() is None:
-                    c.terminate()
-                    c.wait(5)
-        failed = [s for s in steps if not s[1]]
-        check(rc == 0 and not failed and len(steps) == 11,
-              "browser steps failed:", failed, "exit", rc, err[-3000:],
-              "\nconsole:", done.get("console"),
-              "\nlog:\n", sb.logtext()[-3000:])
+        r = browser.run(sb, "opencti.mjs", on_need, RUN_S, callers,
+                        ORG_URL=org.url, BAD_ORG="http://127.0.0.3:9",
+                        AGENT="alice", AGENT_PW="alice-web-1",
+                        CALLER=CALLER, CONTACT_ID=CONTACT_ID,
+                        CUSTOMER=CUSTOMER, ACCOUNT_ID=ACCOUNT_ID)
+        r.check_passed(sb, steps=11)
+        done = r.done
         check(not done.get("violations"), "Open CTI misuse:",
               done.get("violations"))
-        check(not done.get("console"), "console errors:", done["console"])
+        check(not r.console, "console errors:", r.console)
 
         # each documented call, as the double recorded it (functions
         # appear as "<function>")

@@ -9,24 +9,17 @@ Screenshots: build/screenshots/agent.png and supervisor.png.
 
 Needs node, tests/web/node_modules (npm ci here; scripts/deps.sh does it)
 and /usr/bin/chromium; without them the test fails saying what is
-missing."""
-import json
+missing (tests/lib/browser.py)."""
 import os
-import queue
-import shutil
-import subprocess
 import sys
-import threading
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+import browser  # noqa: E402
 import sbtest  # noqa: E402
+from browser import SHOTS, prerequisites  # noqa: E402
 from sbtest import SippAgent, Switchboard, check, free_port, sipp  # noqa
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 WEB = os.path.join(sbtest.ROOT, "web")
-SHOTS = os.path.join(sbtest.ROOT, "build", "screenshots")
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 NUMBER = "+15550100"
 CALLER = "15550123"
 RUN_S = 150
@@ -46,71 +39,32 @@ PROVISION = {
 }
 
 
-def prerequisites():
-    missing = []
-    if not shutil.which("node"):
-        missing.append("node")
-    if not os.path.isdir(os.path.join(HERE, "node_modules",
-                                      "playwright-core")):
-        missing.append("tests/web/node_modules (cd tests/web && npm ci)")
-    if not os.access(CHROMIUM, os.X_OK):
-        missing.append(CHROMIUM + " (apt-get install chromium)")
-    check(not missing, "missing: " + ", ".join(missing) +
-          " (scripts/deps.sh installs them)")
+def run_pages(sb, on_need, procs, script="pages.mjs"):
+    """Runs a driver of the agent and supervisor pages (pages.mjs,
+    nba_pages.mjs) as alice and sam: see browser.run."""
+    return browser.run(sb, script, on_need, RUN_S, procs, AGENT="alice",
+                       AGENT_PW="alice-web-1", SUP="sam",
+                       SUP_PW="sam-web-123", CALLER=CALLER)
 
 
-def run_pages(sb, on_need, script="pages.mjs"):
-    """Runs script (pages.mjs); calls on_need(name) for each {"need"}
-    line and answers it. Returns (steps [(name, ok, error)], console
-    errors, exit status, stderr)."""
-    env = dict(os.environ, SB_URL="http://127.0.0.1:%d" % sb.http_port,
-               AGENT="alice", AGENT_PW="alice-web-1", SUP="sam",
-               SUP_PW="sam-web-123", SHOTS=SHOTS, CHROMIUM=CHROMIUM,
-               CALLER=CALLER)
-    proc = subprocess.Popen(["node", os.path.join(HERE, script)],
-                            cwd=sbtest.ROOT, env=env, text=True,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
-    steps, console = [], []
-    # a thread reads the lines: select() on a buffered pipe misses lines
-    # that the buffer already holds
-    lines = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(l) for l in proc.stdout] +
-                     [lines.put(None)], daemon=True).start()
-    deadline = time.time() + RUN_S
-    try:
-        while True:
-            left = deadline - time.time()
-            try:
-                line = lines.get(timeout=max(left, 0.01))
-            except queue.Empty:
-                raise AssertionError("pages.mjs still running after %ds; "
-                                     "steps so far: %s" % (RUN_S, steps))
-            if line is None:
-                break
-            try:
-                msg = json.loads(line)
-            except ValueError:
-                print("pages.mjs: " + line.rstrip())
-                continue
-            if "need" in msg:
-                on_need(msg["need"])
-                proc.stdin.write("ok\n")
-                proc.stdin.flush()
-            elif "step" in msg:
-                steps.append((msg["step"], msg["ok"], msg.get("error")))
-                print("  step %-28s %s%s" % (msg["step"],
-                      "ok" if msg["ok"] else "FAILED",
-                      "" if msg["ok"] else ": " + str(msg.get("error"))),
-                      flush=True)
-            elif msg.get("done"):
-                console = msg.get("console", [])
-        rc = proc.wait(30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    return steps, console, rc, proc.stderr.read()
+def on_break(sb, phone):
+    """alice's phone (a SippAgent) registered and alice on break: a call
+    waits until her page makes her available. Also test_opencti's."""
+    cp = sipp(sb.sip_port, "register.xml", "-p", free_port(), "-m", 1,
+              keys={"user": "alice", "password": "alice-sip",
+                    "contact_port": phone.port})
+    check(cp.returncode == 0, "register", cp.stdout[-2000:])
+    st, body = sb.api("PUT", "/api/v1/agents/alice/status",
+                      {"status": "break"})
+    check(st == 200, st, body)
+
+
+def call_billing(sb, timeout=RUN_S):
+    """CALLER calls NUMBER (the billing queue), in the background, and
+    stays until the agent hangs up."""
+    return sipp(sb.sip_port, "caller_hears_bye.xml", "-p", free_port(),
+                "-m", 1, background=True, timeout=timeout,
+                keys={"dest": NUMBER, "from": CALLER})
 
 
 def test_agent_takes_a_call_and_the_supervisor_watches():
@@ -118,35 +72,16 @@ def test_agent_takes_a_call_and_the_supervisor_watches():
     with Switchboard(PROVISION, args=["--web-root", WEB]) as sb, \
             SippAgent("agent.xml", calls=1, keys={"ring_ms": 4000},
                       timeout=RUN_S) as phone:
-        cp = sipp(sb.sip_port, "register.xml", "-p", free_port(), "-m", 1,
-                  keys={"user": "alice", "password": "alice-sip",
-                        "contact_port": phone.port})
-        check(cp.returncode == 0, "register", cp.stdout[-2000:])
-        # on break: the call will wait until the page makes her available
-        st, body = sb.api("PUT", "/api/v1/agents/alice/status",
-                          {"status": "break"})
-        check(st == 200, st, body)
-
+        on_break(sb, phone)
         callers = []
 
         def on_need(what):
             check(what == "call", what)
-            callers.append(sipp(sb.sip_port, "caller_hears_bye.xml", "-p",
-                                free_port(), "-m", 1, background=True,
-                                timeout=RUN_S,
-                                keys={"dest": NUMBER, "from": CALLER}))
+            callers.append(call_billing(sb))
 
-        try:
-            steps, console, rc, err = run_pages(sb, on_need)
-        finally:
-            for c in callers:
-                if c.poll() is None:
-                    c.terminate()
-                    c.wait(5)
-        failed = [s for s in steps if not s[1]]
-        check(rc == 0 and not failed, "browser steps failed:", failed,
-              "exit", rc, err[-3000:], "\nlog:\n", sb.logtext()[-3000:])
-        check(not console, "console errors:", console)
+        r = run_pages(sb, on_need, callers)
+        r.check_passed(sb)
+        check(not r.console, "console errors:", r.console)
 
         # the record has what the wrap-up form sent
         def saved():

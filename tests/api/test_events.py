@@ -17,7 +17,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import sbtest  # noqa: E402
 import wsclient  # noqa: E402
 from sbtest import (ADMIN_TOKEN, SippAgent, Switchboard, check,  # noqa
-                    free_port, sipp)
+                    free_port, register, sipp)
 from wsclient import Closed, HandshakeError, WsClient  # noqa: E402
 
 NUMBER = "+15550100"
@@ -40,13 +40,6 @@ def provision():
         "trunks": [{"id": "carrier", "allow": ["127.0.0.1/32"]}],
         "routes": [{"number": NUMBER, "queue": "billing"}],
     }
-
-
-def register(sb, user, contact_port):
-    cp = sipp(sb.sip_port, "register.xml", "-p", free_port(), "-m", 1,
-              keys={"user": user, "password": user + "-sip",
-                    "contact_port": contact_port})
-    check(cp.returncode == 0, "register", user, cp.stdout[-2000:])
 
 
 def call(sb, **keys):

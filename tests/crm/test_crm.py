@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 sys.path.insert(0, HERE)
 import sbtest  # noqa: E402
 from sbtest import (SippAgent, Switchboard, check, free_port,  # noqa: E402
-                    free_media_port, sipp)
+                    free_media_port, register, sipp)
 import sfstub  # noqa: E402
 
 NUMBER = "+15550100"
@@ -55,13 +55,6 @@ def sf_args(stub, *more, key=KEY):
 
 def new_stub(**kw):
     return sfstub.Stub(PUBLIC, ORG, CC, **kw)
-
-
-def register(sb, user, contact_port):
-    cp = sipp(sb.sip_port, "register.xml", "-p", free_port(), "-m", 1,
-              keys={"user": user, "password": user + "-sip",
-                    "contact_port": contact_port})
-    check(cp.returncode == 0, "register", user, cp.stdout[-2000:])
 
 
 def answered_call(sb, talk_ms=1500):
@@ -235,7 +228,7 @@ def test_click_to_dial_is_an_outbound_voice_call():
                             args=sf_args(stub)) as sb, \
                 SippAgent("agent_autoanswer.xml", calls=1) as phone:
             alice = to.login(sb, "alice")
-            to.register(sb, "alice", phone.port)
+            register(sb, "alice", phone.port)
             st, body = to.dial(sb, alice)
             check(st == 201, st, body)
             cid = body["call"]

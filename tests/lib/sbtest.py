@@ -203,6 +203,31 @@ class Switchboard:
         return body["calls"]
 
 
+def record(sb, cid, pred=lambda r: r["ended"], timeout=10):
+    """GET /api/v1/calls/{cid} once pred(record) holds (by default: once
+    its end is saved); fails the test after timeout seconds."""
+    def f():
+        st, r = sb.api("GET", "/api/v1/calls/" + cid)
+        return r if st == 200 and pred(r) else None
+    return sb.wait_for(f, timeout=timeout, what="record of " + cid)
+
+
+def last_call(sb, **filters):
+    """The newest call record (GET /api/v1/calls?filters), once its end
+    is saved."""
+    def done():
+        calls = sb.calls(**filters)
+        return calls[0] if calls and calls[0]["ended"] else None
+    return sb.wait_for(done, what="call record")
+
+
+def is_error(body, code, field=None):
+    """Whether an API answer is the error body with this code (and, if
+    given, this field)."""
+    return (isinstance(body, dict) and body.get("error", {}).get("code") ==
+            code and (field is None or body["error"].get("field") == field))
+
+
 # -- SIPp ------------------------------------------------------------------
 def default_pcap():
     """Path of a PCMU (PT 0) pcap, 250 packets = 5 s of a 440 Hz tone,
@@ -317,6 +342,27 @@ def sipp(target_port, scenario, *args, timeout=30, local_ip="127.0.0.1",
     return subprocess.run(cmd, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, timeout=timeout + 15,
                           cwd=cwd)
+
+
+def register(sb, user, contact_port, password=None):
+    """Register agent `user`'s phone with sb through register.xml (digest,
+    one SIPp run): the Contact is 127.0.0.1:contact_port, the port of the
+    phone process (a SippAgent's .port). password: the SIP password,
+    default user + "-sip" as the tests' provisioning has it. Fails the
+    test unless the REGISTER gets its 200."""
+    if password is None:
+        password = user + "-sip"
+    cp = sipp(sb.sip_port, "register.xml", "-p", free_port(), "-m", 1,
+              keys={"user": user, "password": password,
+                    "contact_port": contact_port})
+    check(cp.returncode == 0, "register", user, cp.stdout[-2000:])
+
+
+def finish(proc, timeout=20):
+    """Wait for a background sipp(): (exit status, the end of its
+    output)."""
+    out, _ = proc.communicate(timeout=timeout)
+    return proc.returncode, out.decode(errors="replace")[-3000:]
 
 
 def sipp_stats(output):

@@ -12,7 +12,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import sbtest  # noqa: E402
 from sbtest import (SippAgent, Switchboard, check, free_media_port,  # noqa
-                    free_port, sipp)
+                    free_port, last_call, register, sipp)
 from rtpcount import RtpCapture  # noqa: E402
 
 BILLING = "+15550100"
@@ -41,16 +41,6 @@ PROVISION = {
                {"number": SPANISH, "queue": "spanish"}],
 }
 
-PASSWORDS = {"alice": "alice-sip", "bob": "bob-sip", "carmen": "carmen-sip"}
-
-
-def register(sb, user, contact_port, password=None, expires=300):
-    cp = sipp(sb.sip_port, "register.xml", "-p", free_port(), "-m", 1,
-              keys={"user": user, "password": password or PASSWORDS[user],
-                    "contact_port": contact_port, "expires": expires})
-    check(cp.returncode == 0, "register", user, cp.stdout[-2000:])
-
-
 def call(sb, scenario="caller.xml", dest=BILLING, background=False,
          local_ip="127.0.0.1", media_port=None, timeout=30, **keys):
     keys["dest"] = dest
@@ -59,14 +49,6 @@ def call(sb, scenario="caller.xml", dest=BILLING, background=False,
         args += ["-mp", media_port]
     return sipp(sb.sip_port, scenario, *args, keys=keys, timeout=timeout,
                 background=background, local_ip=local_ip)
-
-
-def last_call(sb, **filters):
-    """The newest call record, once its end is saved."""
-    def done():
-        calls = sb.calls(**filters)
-        return calls[0] if calls and calls[0]["ended"] else None
-    return sb.wait_for(done, what="call record")
 
 
 def agent_legs(rec):

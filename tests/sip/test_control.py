@@ -8,7 +8,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from sbtest import (ADMIN_TOKEN, SippAgent, Switchboard, check,  # noqa
-                    free_media_port, free_port, sipp)
+                    finish, free_media_port, free_port, is_error, record,
+                    register, sipp)
 from rtpcount import RtpCapture  # noqa: E402
 from wsclient import WsClient  # noqa: E402
 
@@ -35,16 +36,6 @@ PROVISION = {
                {"number": WRAPUP, "queue": "care"}],
 }
 
-PASSWORDS = {"alice": "alice-sip", "bob": "bob-sip"}
-
-
-def register(sb, user, contact_port):
-    cp = sipp(sb.sip_port, "register.xml", "-p", free_port(), "-m", 1,
-              keys={"user": user, "password": PASSWORDS[user],
-                    "contact_port": contact_port})
-    check(cp.returncode == 0, "register", user, cp.stdout[-2000:])
-
-
 def call(sb, scenario, dest=BILLING, media_port=None, **keys):
     keys["dest"] = dest
     args = ["-p", free_port(), "-m", 1]
@@ -52,11 +43,6 @@ def call(sb, scenario, dest=BILLING, media_port=None, **keys):
         args += ["-mp", media_port]
     return sipp(sb.sip_port, scenario, *args, keys=keys, timeout=30,
                 background=True)
-
-
-def finish(proc, timeout=20):
-    out, _ = proc.communicate(timeout=timeout)
-    return proc.returncode, out.decode(errors="replace")[-3000:]
 
 
 def live_call(sb, state="answered"):
@@ -72,22 +58,10 @@ def live_call(sb, state="answered"):
     return sb.wait_for(f, what="a live call (%s)" % state)
 
 
-def record(sb, cid, pred=lambda r: r["ended"]):
-    def f():
-        st, r = sb.api("GET", "/api/v1/calls/" + cid)
-        return r if st == 200 and pred(r) else None
-    return sb.wait_for(f, what="record of " + cid)
-
-
 def ctl(sb, cid, what, body=None, token=None):
     kw = {"token": token} if token else {}
     return sb.api("POST", "/api/v1/calls/%s/%s" % (cid, what),
                   body if body is not None else {}, **kw)
-
-
-def is_error(body, code, field=None):
-    return (isinstance(body, dict) and body.get("error", {}).get("code") ==
-            code and (field is None or body["error"].get("field") == field))
 
 
 def runtime(sb, agent):

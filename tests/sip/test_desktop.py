@@ -11,7 +11,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from sbtest import (ADMIN_TOKEN, SippAgent, Switchboard, check,  # noqa
-                    free_port, sipp)
+                    finish, free_port, is_error, record, register, sipp)
 from wsclient import WsClient  # noqa: E402
 
 NUMBER = "+15550100"
@@ -43,13 +43,6 @@ def provision(push_timeout_s=5, decline_block_s=30):
     }
 
 
-def register(sb, user, contact_port):
-    cp = sipp(sb.sip_port, "register.xml", "-p", free_port(), "-m", 1,
-              keys={"user": user, "password": user + "-sip",
-                    "contact_port": contact_port})
-    check(cp.returncode == 0, "register", user, cp.stdout[-2000:])
-
-
 def login(sb, agent):
     st, body = sb.api("POST", "/api/v1/login",
                       {"id": agent, "password": agent + "-web-pw"},
@@ -70,11 +63,6 @@ def caller(sb, dest=NUMBER, scenario="caller_hears_bye.xml"):
                 keys={"dest": dest}, timeout=30, background=True)
 
 
-def finish(proc, timeout=20):
-    out, _ = proc.communicate(timeout=timeout)
-    return proc.returncode, out.decode(errors="replace")[-3000:]
-
-
 def event(ws, type_, timeout=10, **match):
     msgs = ws.recv_until(lambda m: m.get("type") == type_ and all(
         m["data"].get(k) == v for k, v in match.items()), timeout=timeout)
@@ -84,18 +72,6 @@ def event(ws, type_, timeout=10, **match):
 def ctl(sb, cid, what, token, body=None):
     return sb.api("POST", "/api/v1/calls/%s/%s" % (cid, what),
                   body if body is not None else {}, token=token)
-
-
-def is_error(body, code):
-    return isinstance(body, dict) and body.get("error", {}).get("code") == \
-        code
-
-
-def record(sb, cid, pred=lambda r: r["ended"]):
-    def f():
-        st, r = sb.api("GET", "/api/v1/calls/" + cid)
-        return r if st == 200 and pred(r) else None
-    return sb.wait_for(f, what="record of " + cid)
 
 
 def agent_legs(rec):

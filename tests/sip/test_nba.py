@@ -20,10 +20,10 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import sbtest  # noqa: E402
 from sbtest import (ADMIN_TOKEN, SippAgent, Switchboard, check,  # noqa
-                    free_media_port, free_port, sipp)
+                    free_media_port, free_port, register, sipp)
 from wsclient import WsClient  # noqa: E402
 import subprocess  # noqa: E402
-from test_transcribe import register, with_wav  # noqa: E402
+from test_transcribe import with_wav  # noqa: E402
 
 NUMBER = "+15550100"
 SENTENCE = "I want to cancel my subscription"

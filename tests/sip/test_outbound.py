@@ -16,8 +16,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+import sbtest  # noqa: E402
 from sbtest import (ADMIN_TOKEN, SippAgent, Switchboard, check,  # noqa
-                    free_media_port, free_port, sipp)
+                    free_media_port, free_port, is_error, register, sipp)
 from rtpcount import RtpCapture  # noqa: E402
 from wsclient import WsClient  # noqa: E402
 
@@ -49,13 +50,6 @@ def provision(carrier_port, max_wait_s=30):
     }
 
 
-def register(sb, user, contact_port):
-    cp = sipp(sb.sip_port, "register.xml", "-p", free_port(), "-m", 1,
-              keys={"user": user, "password": user + "-sip",
-                    "contact_port": contact_port})
-    check(cp.returncode == 0, "register", user, cp.stdout[-2000:])
-
-
 def login(sb, agent):
     st, body = sb.api("POST", "/api/v1/login",
                       {"id": agent, "password": agent + "-web-pw"},
@@ -69,19 +63,11 @@ def dial(sb, token, to=CUSTOMER):
 
 
 def record(sb, cid, pred=lambda r: r["ended"]):
-    def f():
-        st, r = sb.api("GET", "/api/v1/calls/" + cid)
-        return r if st == 200 and pred(r) else None
-    return sb.wait_for(f, timeout=20, what="record of " + cid)
+    return sbtest.record(sb, cid, pred, timeout=20)
 
 
 def legs(rec):
     return [(l["role"], l["agent"], l["final_code"]) for l in rec["legs"]]
-
-
-def is_error(body, code, field=None):
-    return (isinstance(body, dict) and body.get("error", {}).get("code") ==
-            code and (field is None or body["error"].get("field") == field))
 
 
 def carrier(to=CUSTOMER, scenario="carrier.xml", **keys):

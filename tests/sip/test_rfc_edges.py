@@ -25,7 +25,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import sbtest  # noqa: E402
-from sbtest import SippAgent, Switchboard, check, free_port, sipp  # noqa
+from sbtest import SippAgent, Switchboard, check, free_port, register  # noqa
 
 BILLING = "+15550100"
 
@@ -341,13 +341,6 @@ class Uac:
                           body=body)
 
 
-def register(sb, user, contact_port, password):
-    cp = sipp(sb.sip_port, "register.xml", "-p", free_port(), "-m", 1,
-              keys={"user": user, "password": password,
-                    "contact_port": contact_port})
-    check(cp.returncode == 0, "register", user, cp.stdout[-2000:])
-
-
 def is_req(method, callid=None):
     return lambda m: m.is_req and m.method == method and \
         (callid is None or m.callid == callid)
@@ -423,7 +416,7 @@ def test_record_route_is_copied_into_dialog_forming_responses():
     rr = "<sip:127.0.0.1:%d;lr;ftag=review>"
     with Switchboard(PROVISION) as sb, \
             SippAgent("agent.xml", calls=1, keys={"ring_ms": 200}) as phone:
-        register(sb, "alice", phone.port, "alice-sip")
+        register(sb, "alice", phone.port)
         peer = Peer()
         try:
             c = Uac(peer, sb.sip_port)
@@ -452,7 +445,7 @@ def test_invite_retransmission_after_the_ack_is_absorbed():
     and rings an agent again."""
     with Switchboard(PROVISION) as sb, \
             SippAgent("agent.xml", calls=2, keys={"ring_ms": 0}) as phone:
-        register(sb, "alice", phone.port, "alice-sip")
+        register(sb, "alice", phone.port)
         peer = Peer()
         try:
             c = Uac(peer, sb.sip_port)
@@ -513,7 +506,7 @@ def test_quick_hold_and_resume_both_reach_the_caller():
     with Switchboard(PROVISION) as sb, \
             SippAgent("agent_hold.xml", calls=1,
                       keys={"ring_ms": 0, "talk_ms": 1000}) as phone:
-        register(sb, "alice", phone.port, "alice-sip")
+        register(sb, "alice", phone.port)
         peer = Peer()
         try:
             c = Uac(peer, sb.sip_port)
@@ -550,7 +543,7 @@ def test_quick_hold_and_resume_both_reach_the_caller():
 def _two_python_parties(sb):
     caller_peer = Peer()
     phone = Peer()
-    register(sb, "alice", phone.port, "alice-sip")
+    register(sb, "alice", phone.port)
     c = Uac(caller_peer, sb.sip_port)
     inv, tag = establish(sb, c, phone, free_port())
     # the caller holds: switchboard answers it and re-INVITEs the phone
@@ -634,7 +627,7 @@ def test_stray_rtp_first_does_not_hijack_the_callers_media():
     packet came first (cf. rtpengine strict-source, Asterisk strictrtp)."""
     with Switchboard(PROVISION) as sb, \
             SippAgent("agent.xml", calls=1, keys={"ring_ms": 0}) as phone:
-        register(sb, "alice", phone.port, "alice-sip")
+        register(sb, "alice", phone.port)
         peer = Peer()
         rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         rtp.bind(("127.0.0.1", 0))
@@ -666,7 +659,7 @@ def test_no_bye_to_the_caller_before_its_ack():
     with Switchboard(PROVISION) as sb, \
             SippAgent("agent_hangs_up.xml", calls=1,
                       keys={"ring_ms": 0, "talk_ms": 100}) as phone:
-        register(sb, "alice", phone.port, "alice-sip")
+        register(sb, "alice", phone.port)
         peer = Peer()
         try:
             c = Uac(peer, sb.sip_port)
@@ -693,7 +686,7 @@ def test_sdp_answer_in_ack_moves_the_media():
     caller's media port, the relay follows it."""
     with Switchboard(PROVISION) as sb, \
             SippAgent("agent.xml", calls=1, keys={"ring_ms": 0}) as phone:
-        register(sb, "alice", phone.port, "alice-sip")
+        register(sb, "alice", phone.port)
         peer = Peer()
         old = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         old.bind(("127.0.0.1", 0))
@@ -733,7 +726,7 @@ def test_2xx_after_the_phones_final_error():
         phone = Peer()
         cp = Peer()
         try:
-            register(sb, "alice", phone.port, "alice-sip")
+            register(sb, "alice", phone.port)
             c = Uac(cp, sb.sip_port)
             c.invite(make_sdp(free_port()))
             inv = phone.expect(is_req("INVITE"), 5, "INVITE at the phone")

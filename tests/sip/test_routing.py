@@ -8,7 +8,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import sbtest  # noqa: E402
-from sbtest import SippAgent, Switchboard, check, free_port, sipp  # noqa
+from sbtest import (SippAgent, Switchboard, check, free_port,  # noqa
+                    last_call, register, sipp)
 
 NUMBER = "+15550100"
 
@@ -37,24 +38,10 @@ def provision(strategy="longest-idle", **queue):
     }
 
 
-def register(sb, user, contact_port):
-    cp = sipp(sb.sip_port, "register.xml", "-p", free_port(), "-m", 1,
-              keys={"user": user, "password": user + "-sip",
-                    "contact_port": contact_port})
-    check(cp.returncode == 0, "register", user, cp.stdout[-2000:])
-
-
 def call(sb, scenario="caller.xml", background=False, **keys):
     keys.setdefault("dest", NUMBER)
     return sipp(sb.sip_port, scenario, "-p", free_port(), "-m", 1,
                 keys=keys, background=background)
-
-
-def last_call(sb):
-    def done():
-        calls = sb.calls()
-        return calls[0] if calls and calls[0]["ended"] else None
-    return sb.wait_for(done, what="call record")
 
 
 def agent_legs(rec):

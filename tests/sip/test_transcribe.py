@@ -14,7 +14,7 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import sbtest  # noqa: E402
 from sbtest import (ADMIN_TOKEN, SippAgent, Switchboard, check,  # noqa
-                    free_media_port, free_port, sipp)
+                    free_media_port, free_port, register, sipp)
 from wsclient import WsClient  # noqa: E402
 
 NUMBER = "+15550100"
@@ -81,13 +81,6 @@ def with_wav(scenario, wav):
     with open(path, "w") as f:
         f.write(text)
     return path
-
-
-def register(sb, user, contact_port):
-    cp = sipp(sb.sip_port, "register.xml", "-p", free_port(), "-m", 1,
-              keys={"user": user, "password": user + "-sip",
-                    "contact_port": contact_port})
-    check(cp.returncode == 0, "register", user, cp.stdout[-2000:])
 
 
 def words_in_order(text, keys):

@@ -16,7 +16,7 @@ import sbtest  # noqa: E402
 import test_transcribe as tt  # noqa: E402
 from asrserver import AsrServer, closed_port  # noqa: E402
 from sbtest import (ADMIN_TOKEN, SippAgent, Switchboard, check,  # noqa
-                    free_media_port, free_port, sipp)
+                    free_media_port, free_port, register, sipp)
 from wsclient import WsClient  # noqa: E402
 
 WS_NUMBER = "+15550300"
@@ -148,7 +148,7 @@ def test_ws_backend_both_legs_scripted_stored_and_served():
                       rtp_echo=False) as phone:
         ws = WsClient(sb.http_port, "/api/v1/events", token=ADMIN_TOKEN)
         check(ws.recv_json()["type"] == "hello")
-        tt.register(sb, "alice", phone.port)
+        register(sb, "alice", phone.port)
         cp = call(sb, cwav, WS_NUMBER)
         check(cp.returncode == 0, cp.stdout[-3000:])
         check(phone.wait(10) == 0, phone.output())
@@ -183,8 +183,8 @@ def test_pocketsphinx_and_ws_queues_at_once():
                       rtp_echo=False) as phone:
         ws = WsClient(sb.http_port, "/api/v1/events", token=ADMIN_TOKEN)
         check(ws.recv_json()["type"] == "hello")
-        tt.register(sb, "alice", phone.port)
-        tt.register(sb, "bob", phone.port)
+        register(sb, "alice", phone.port)
+        register(sb, "bob", phone.port)
         callers = [call(sb, cwav, n, background=True)
                    for n in (WS_NUMBER, PS_NUMBER)]
         for c in callers:
@@ -223,7 +223,7 @@ def test_ws_server_down_gives_gaps_and_keeps_the_call():
                       rtp_echo=False) as phone:
         ws = WsClient(sb.http_port, "/api/v1/events", token=ADMIN_TOKEN)
         check(ws.recv_json()["type"] == "hello")
-        tt.register(sb, "alice", phone.port)
+        register(sb, "alice", phone.port)
         cp = call(sb, cwav, WS_NUMBER)
         check(cp.returncode == 0, cp.stdout[-3000:])
         check(phone.wait(10) == 0, phone.output())
@@ -271,7 +271,7 @@ def test_ws_server_lost_mid_call_reconnects_with_a_gap():
                       rtp_echo=False) as phone:
         ws = WsClient(sb.http_port, "/api/v1/events", token=ADMIN_TOKEN)
         check(ws.recv_json()["type"] == "hello")
-        tt.register(sb, "alice", phone.port)
+        register(sb, "alice", phone.port)
         cp = call(sb, cwav, WS_NUMBER)
         check(cp.returncode == 0, cp.stdout[-3000:])
         check(phone.wait(10) == 0, phone.output())
@@ -325,7 +325,7 @@ def test_ws_server_stalls_audio_is_dropped_not_queued():
                       rtp_echo=False) as phone:
         ws = WsClient(sb.http_port, "/api/v1/events", token=ADMIN_TOKEN)
         check(ws.recv_json()["type"] == "hello")
-        tt.register(sb, "alice", phone.port)
+        register(sb, "alice", phone.port)
         cp = call(sb, cwav, WS_NUMBER)
         check(cp.returncode == 0, cp.stdout[-3000:])
         check(phone.wait(10) == 0, phone.output())
@@ -432,7 +432,7 @@ def test_ws_server_default_url_and_backend():
                                      srv.url("/asr/default")]) as sb, \
                 SippAgent(tt.with_wav("agent_speaks.xml", awav), calls=1,
                           rtp_echo=False) as phone:
-            tt.register(sb, "alice", phone.port)
+            register(sb, "alice", phone.port)
             cp = call(sb, cwav, PS_NUMBER, talk_ms=3000)
             check(cp.returncode == 0, cp.stdout[-3000:])
             check(phone.wait(10) == 0, phone.output())

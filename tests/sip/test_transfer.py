@@ -9,7 +9,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from sbtest import (ADMIN_TOKEN, SippAgent, Switchboard, check,  # noqa
-                    free_media_port, free_port, sipp)
+                    finish, free_media_port, free_port, is_error, record,
+                    register, sipp)
 from rtpcount import RtpCapture  # noqa: E402
 from wsclient import WsClient  # noqa: E402
 
@@ -39,13 +40,6 @@ PROVISION = {
 }
 
 
-def register(sb, user, contact_port):
-    cp = sipp(sb.sip_port, "register.xml", "-p", free_port(), "-m", 1,
-              keys={"user": user, "password": user + "-sip",
-                    "contact_port": contact_port})
-    check(cp.returncode == 0, "register", user, cp.stdout[-2000:])
-
-
 def login(sb, agent):
     st, body = sb.api("POST", "/api/v1/login",
                       {"id": agent, "password": agent + "-web-pw"},
@@ -60,11 +54,6 @@ def caller(sb, media_port=None):
         args += ["-mp", media_port]
     return sipp(sb.sip_port, "caller_hears_bye.xml", *args,
                 keys={"dest": NUMBER}, timeout=30, background=True)
-
-
-def finish(proc, timeout=20):
-    out, _ = proc.communicate(timeout=timeout)
-    return proc.returncode, out.decode(errors="replace")[-3000:]
 
 
 def ctl(sb, cid, what, body=None, token=ADMIN_TOKEN):
@@ -85,18 +74,6 @@ def answered_by(sb, agent):
                 return c["id"]
         return None
     return sb.wait_for(f, what="a call answered by " + agent)
-
-
-def record(sb, cid, pred=lambda r: r["ended"]):
-    def f():
-        st, r = sb.api("GET", "/api/v1/calls/" + cid)
-        return r if st == 200 and pred(r) else None
-    return sb.wait_for(f, what="record of " + cid)
-
-
-def is_error(body, code, field=None):
-    return (isinstance(body, dict) and body.get("error", {}).get("code") ==
-            code and (field is None or body["error"].get("field") == field))
 
 
 def test_transfer_to_a_queue_moves_the_caller_to_the_next_agent():

@@ -15,10 +15,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "sip"))
 import sbtest  # noqa: E402
 from sbtest import (SippAgent, Switchboard, check, free_media_port,  # noqa
-                    free_port, sipp)
+                    free_port, register, sipp)
 from browser import prerequisites  # noqa: E402
 from test_pages import CALLER, RUN_S, WEB, run_pages  # noqa: E402
-from test_transcribe import register, with_wav  # noqa: E402
+from test_transcribe import with_wav  # noqa: E402
 import test_nba  # noqa: E402  (tests/sip: its provisioning and audio)
 
 PROVISION = dict(test_nba.PROVISION)

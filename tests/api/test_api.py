@@ -20,7 +20,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import sbtest  # noqa: E402
-from sbtest import ADMIN_TOKEN, BIN, ROOT, Switchboard, check  # noqa: E402
+from sbtest import (ADMIN_TOKEN, BIN, ROOT, Switchboard, check,  # noqa
+                    is_error)
 
 VERSION = open(os.path.join(ROOT, "VERSION")).read().strip()
 
@@ -75,18 +76,6 @@ def log_of(sb):
     """The server's log, also after stop() (which closes sb.log)."""
     with open(sb.log_path, "rb") as f:
         return f.read().decode(errors="replace")
-
-
-def is_error(body, code, field=None):
-    """body is {"error":{"code","message"[,"field"]}} with that code."""
-    if not isinstance(body, dict) or set(body) != {"error"}:
-        return False
-    e = body["error"]
-    if e.get("code") != code or not isinstance(e.get("message"), str):
-        return False
-    if field is not None and e.get("field") != field:
-        return False
-    return True
 
 
 def state(sb, kinds=("agents", "queues", "trunks", "routes", "statuses")):

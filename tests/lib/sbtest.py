@@ -222,10 +222,15 @@ def last_call(sb, **filters):
 
 
 def is_error(body, code, field=None):
-    """Whether an API answer is the error body with this code (and, if
-    given, this field)."""
-    return (isinstance(body, dict) and body.get("error", {}).get("code") ==
-            code and (field is None or body["error"].get("field") == field))
+    """Whether an API answer is exactly the error body,
+    {"error":{"code","message"[,"field"]}}, with this code (and, if given,
+    this field)."""
+    if not isinstance(body, dict) or set(body) != {"error"}:
+        return False
+    e = body["error"]
+    if e.get("code") != code or not isinstance(e.get("message"), str):
+        return False
+    return field is None or e.get("field") == field
 
 
 # -- SIPp ------------------------------------------------------------------

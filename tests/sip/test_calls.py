@@ -5,7 +5,6 @@ Each test starts its own switchboard with the provisioning below and checks
 what a user sees: SIP status codes at the caller, which phone rang, RTP that
 crossed switchboard, and the call record the API returns."""
 import os
-import subprocess
 import sys
 import time
 

@@ -13,6 +13,7 @@ extern const struct unit_suite routing_suite;
 extern const struct unit_suite http_suite;
 extern const struct unit_suite static_suite;
 extern const struct unit_suite asr_suite;
+extern const struct unit_suite asr_vocab_suite;
 
 static const struct unit_suite *const unit_suites[] = {
 	&wheel_suite,
@@ -24,6 +25,7 @@ static const struct unit_suite *const unit_suites[] = {
 	&http_suite,
 	&static_suite,
 	&asr_suite,
+	&asr_vocab_suite,
 };
 
 #endif

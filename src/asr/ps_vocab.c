@@ -210,8 +210,10 @@ static ngram_model_t *domain_lm(struct asr_ps *d, const struct asr_vocab *v,
 	}
 
 	(void)re_snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	/* the model takes its own reference to the decoder's log-math
+	 * (this sphinxbase retains it, whatever its header says) */
 	lm = ngram_model_read(ps_get_config(d->ps), path, NGRAM_ARPA,
-			      logmath_retain(ps_get_logmath(d->ps)));
+			      ps_get_logmath(d->ps));
 	if (!lm)
 		err = EINVAL;
 
@@ -245,15 +247,14 @@ static int build(struct asr_ps *d, const struct asr_vocab *v,
 	if (!domain)
 		return err;
 
-	/* the set owns the models given to it */
-	lms[0] = ngram_model_retain(general);
+	/* the set takes its own references (this sphinxbase retains
+	 * them; LeakSanitizer caught an extra one on the general model) */
+	lms[0] = general;
 	lms[1] = domain;
 	set = ngram_model_set_init(ps_get_config(d->ps), lms, names, w, 2);
-	if (!set) {
-		ngram_model_free(lms[0]);
-		ngram_model_free(lms[1]);
+	ngram_model_free(domain);
+	if (!set)
 		return ENOMEM;
-	}
 
 	/* the search holds its own reference */
 	err = ps_set_lm(d->ps, name, set) < 0 ? EINVAL : 0;

@@ -14,7 +14,6 @@
  * "fiber"), else letter by letter, as one says an acronym. They stay in
  * the decoder's dictionary: PocketSphinx cannot remove a word.
  */
-#define _GNU_SOURCE 1
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,13 +157,12 @@ static int add_words(struct asr_ps *d, const struct asr_vocab *v)
 				err = ENOMEM;
 				break;
 			}
-			err = pronounce(d->ps, words[k], mb);
-			if (!err)
-				err = mbuf_write_u8(mb, 0);
-			if (!err && ps_add_word(d->ps, words[k],
-						(char *)mb->buf, FALSE) < 0)
-				err = EINVAL;
-			if (!err)
+			/* a word that cannot be said stays out of the
+			 * dictionary: the search ignores the model's word */
+			if (!pronounce(d->ps, words[k], mb) &&
+			    !mbuf_write_u8(mb, 0) &&
+			    ps_add_word(d->ps, words[k], (char *)mb->buf,
+					FALSE) >= 0)
 				++d->added;
 			mem_deref(mb);
 		}

@@ -3,12 +3,19 @@
  * libpocketsphinx and pocketsphinx-en-us): the US English acoustic
  * model, its general language model and dictionary. Its log goes
  * nowhere; our own says what failed.
+ *
+ * A domain vocabulary (asr_vocab) becomes a second n-gram search: a
+ * small trigram model of the phrases (lm.c) interpolated with the
+ * general model (vocab_ps.c). Each decoder keeps the searches of the
+ * last few vocabularies it used, by serial; NULL goes back to the
+ * general model's search.
  */
 #include <pthread.h>
 #include <pocketsphinx.h>
 #include <sphinxbase/err.h>
 #include <re.h>
 #include "asr/asr.h"
+#include "asr/ps.h"
 
 #ifndef ASR_PS_MODELDIR
 #define ASR_PS_MODELDIR "/usr/share/pocketsphinx/model"
@@ -29,10 +36,21 @@ static void log_off(void)
 }
 
 
+static void dec_destructor(void *arg)
+{
+	struct asr_ps *d = arg;
+
+	pthread_mutex_lock(&init_mtx);
+	ps_free(d->ps);
+	pthread_mutex_unlock(&init_mtx);
+}
+
+
 static int ps_open(void **decp)
 {
 	cmd_ln_t *cfg;
 	ps_decoder_t *ps = NULL;
+	struct asr_ps *d;
 
 	pthread_once(&log_once, log_off);
 	pthread_mutex_lock(&init_mtx);
@@ -54,14 +72,23 @@ static int ps_open(void **decp)
 	if (!ps)
 		return ENOENT;
 
-	*decp = ps;
+	d = mem_zalloc(sizeof(*d), dec_destructor);
+	if (!d) {
+		ps_free(ps);
+		return ENOMEM;
+	}
+
+	d->ps = ps;
+	*decp = d;
 	return 0;
 }
 
 
 static int ps_start(void *dec)
 {
-	return ps_start_utt(dec) < 0 ? EIO : 0;
+	struct asr_ps *d = dec;
+
+	return ps_start_utt(d->ps) < 0 ? EIO : 0;
 }
 
 
@@ -71,24 +98,27 @@ static int ps_start(void *dec)
  * which made the same audio come out differently on each worker. */
 static int ps_feed(void *dec, const int16_t *pcm, size_t n)
 {
-	return ps_process_raw(dec, pcm, n, FALSE, TRUE) < 0 ? EIO : 0;
+	struct asr_ps *d = dec;
+
+	return ps_process_raw(d->ps, pcm, n, FALSE, TRUE) < 0 ? EIO : 0;
 }
 
 
 static int ps_result(void *dec, bool final, char **textp, double *conf)
 {
+	struct asr_ps *d = dec;
 	const char *hyp;
 	int32 score;
 
-	if (final && ps_end_utt(dec) < 0)
+	if (final && ps_end_utt(d->ps) < 0)
 		return EIO;
 
-	hyp = ps_get_hyp(dec, &score);
+	hyp = ps_get_hyp(d->ps, &score);
 	*conf = 0;
 	if (final && hyp && *hyp) {
-		logmath_t *lm = ps_get_logmath(dec);
+		logmath_t *lm = ps_get_logmath(d->ps);
 
-		*conf = logmath_exp(lm, ps_get_prob(dec));
+		*conf = logmath_exp(lm, ps_get_prob(d->ps));
 	}
 
 	return str_dup(textp, hyp ? hyp : "");
@@ -97,15 +127,14 @@ static int ps_result(void *dec, bool final, char **textp, double *conf)
 
 static void ps_close(void *dec)
 {
-	pthread_mutex_lock(&init_mtx);
-	ps_free(dec);
-	pthread_mutex_unlock(&init_mtx);
+	mem_deref(dec);
 }
 
 
 const struct asr_backend asr_pocketsphinx = {
 	.name = "pocketsphinx",
 	.open = ps_open,
+	.vocabulary = asr_ps_vocabulary,
 	.start = ps_start,
 	.feed = ps_feed,
 	.result = ps_result,

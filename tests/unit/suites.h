@@ -16,6 +16,7 @@ extern const struct unit_suite asr_suite;
 extern const struct unit_suite nba_suite;
 extern const struct unit_suite nba_rules_suite;
 extern const struct unit_suite crm_suite;
+extern const struct unit_suite asr_vocab_suite;
 
 static const struct unit_suite *const unit_suites[] = {
 	&wheel_suite,
@@ -30,6 +31,7 @@ static const struct unit_suite *const unit_suites[] = {
 	&nba_suite,
 	&nba_rules_suite,
 	&crm_suite,
+	&asr_vocab_suite,
 };
 
 #endif

@@ -27,7 +27,6 @@ struct asr_ps {
 	} cache[ASR_PS_CACHE];
 	uint64_t tick;
 	uint64_t active;           /* serial of the active search, 0: general */
-	size_t added;              /* words this decoder added to its dictionary */
 };
 
 int asr_ps_vocabulary(void *dec, const struct asr_vocab *v);

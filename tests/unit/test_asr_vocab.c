@@ -269,24 +269,6 @@ static void test_vocab_cache(void)
 	CHECK_EQ(0, be->vocabulary(dec, NULL));
 	CHECK_EQ(d->active, 0u);
 
-	/* a word no dictionary has gets a pronunciation */
-	{
-		const char *p[1] = {"the zentrix qx router"};
-		struct asr_vocab *z = NULL;
-		char *ph;
-
-		CHECK_EQ(0, asr_vocab_alloc(&z, "z", p, 1));
-		CHECK_EQ(0, be->vocabulary(dec, z));
-		ph = ps_lookup_word(d->ps, "zentrix");
-		CHECK(ph != NULL);
-		ckd_free(ph);
-		ph = ps_lookup_word(d->ps, "qx");
-		CHECK(ph && !strcmp(ph, "K Y UW EH K S"));
-		ckd_free(ph);
-		CHECK(d->added >= 2);
-		mem_deref(z);
-	}
-
 	be->close(dec);
 	for (size_t i = 0; i < NV; i++)
 		mem_deref(v[i]);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <re.h>
 #include "store/db.h"
+#include "util/jsonstr.h"
 
 
 int store_transcript_add(struct store *st, const struct store_transcript *t)
@@ -41,25 +42,6 @@ int store_transcript_add(struct store *st, const struct store_transcript *t)
 }
 
 
-static int json_str(struct re_printf *pf, const char *str)
-{
-	int err = re_hprintf(pf, "\"");
-
-	for (; str && *str && !err; str++) {
-		const uint8_t c = (uint8_t)*str;
-
-		if (c == '"' || c == '\\')
-			err = re_hprintf(pf, "\\%c", c);
-		else if (c < 0x20)
-			err = re_hprintf(pf, "\\u%04x", c);
-		else
-			err = re_hprintf(pf, "%c", c);
-	}
-
-	return err | re_hprintf(pf, "\"");
-}
-
-
 int store_transcript_get(struct store *st, const char *call_id, bool txt,
 			 char **out)
 {
@@ -87,7 +69,7 @@ int store_transcript_get(struct store *st, const char *call_id, bool txt,
 	sqlite3_bind_text(s, 1, call_id, -1, SQLITE_STATIC);
 
 	if (!txt)
-		err = mbuf_printf(mb, "{\"call\":%H,\"segments\":[", json_str,
+		err = mbuf_printf(mb, "{\"call\":%H,\"segments\":[", jsonstr_print,
 				  call_id);
 
 	while (!err && (rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -115,11 +97,11 @@ int store_transcript_get(struct store *st, const char *call_id, bool txt,
 				  "\"end_s\":%lld.%02lld,"
 				  "\"text\":%H,\"confidence\":%.3f,"
 				  "\"gap\":%s}", first ? "" : ",",
-				  json_str, leg, json_str, role,
+				  jsonstr_print, leg, jsonstr_print, role,
 				  (long long)(start / 1000),
 				  (long long)(start % 1000 / 10),
 				  (long long)(end / 1000),
-				  (long long)(end % 1000 / 10), json_str,
+				  (long long)(end % 1000 / 10), jsonstr_print,
 				  text, conf, gap ? "true" : "false");
 		first = false;
 	}

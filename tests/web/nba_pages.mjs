@@ -47,6 +47,21 @@ drive(async (browser) => {
     await fitsWidth(agent, 400);
   });
 
+  // the customer's words, as the recognizer heard them, are on the
+  // Transcript pane as final lines labelled with who spoke
+  const customerSaid = async (what) => {
+    const line = agent.locator('#transcript p:not(.muted)', {
+      hasText: /^Customer: .*cancel.*subscription/ });
+    await line.first().waitFor({ state: 'visible' });
+    const you = await agent.locator('#transcript p',
+      { hasText: /^You: / }).count();
+    if (you !== 0) throw new Error(what + ': customer words shown as the agent\'s');
+  };
+
+  await step('transcript_pane', async () => {
+    await customerSaid('live');
+  });
+
   await step('reload_keeps_cards', async () => {
     await agent.reload();
     await agent.locator('#call').waitFor({ state: 'visible' });
@@ -55,6 +70,7 @@ drive(async (browser) => {
     const why = await card.locator('.why').textContent();
     if (!/cancel my subscription/.test(why)) throw new Error('why ' + why);
     await agent.locator('.reco[data-reco="calm_customer"]').waitFor();
+    await customerSaid('after reload');
   });
 
   await step('supervisor_flags_negative', async () => {

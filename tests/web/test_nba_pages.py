@@ -2,7 +2,8 @@
 """Next best action in a real browser (nba_pages.mjs, as test_pages.py):
 the caller sounds upset, then says "I want to cancel my subscription";
 on the agent page (its stream open, so Accept takes the call) the
-retention card shows with the words it came from (and again after a
+retention card shows with the words it came from and the Transcript
+pane has the caller's words as a "Customer:" line (both again after a
 reload), the customer's mood shows on the call panel, and the
 supervisor's live calls flag the call negative; Accept on the card is stored and counted in
 GET /api/v1/nba/stats. Screenshots: build/screenshots/
@@ -48,7 +49,7 @@ def test_card_why_accept_and_sentiment():
                                       "from": CALLER, "talk_ms": 25000}))
 
         r = run_pages(sb, on_need, callers, "nba_pages.mjs")
-        r.check_passed(sb, steps=6)
+        r.check_passed(sb, steps=7)
         check(not r.console, "console errors:", r.console)
 
         st, body = sb.api("GET", "/api/v1/nba/stats")

@@ -5,7 +5,7 @@
 import {
   api, ApiError, showError, clearError, loginFlow, EventStream, el, $,
   fmtDuration, fmtTime, todayUtc, secondsSince,
-  stateSync,
+  stateSync, othersEvent, callStep,
 } from './common.js';
 import { nbaCall, nbaEvent, nbaLoad } from './nba.js';
 
@@ -295,10 +295,15 @@ function apply(ev) {
   if (['call.offer_ended', 'call.answered', 'call.ended'].includes(ev.type)) {
     sessionStorage.removeItem(OFFER_KEY);
   }
-  // a supervisor's stream has everyone's; the others match by call id
-  const mine = d.agent === S.me.id;
-  if (!mine && ['agent.status', 'call.offered', 'call.answered',
-    'call.wrapup', 'call.dialing'].includes(ev.type)) {
+  if (othersEvent(S, ev)) return;
+  const changed = callStep(S, ev);
+  if (changed !== null) {
+    const show = { offer: renderOffer, call: renderCall,
+      wrapup: renderWrapup, all: render }[changed];
+    if (show) show();
+    if (ev.type === 'call.ended' || ev.type === 'call.wrapup_ended') {
+      refreshHistory();
+    }
     return;
   }
   switch (ev.type) {
@@ -325,12 +330,6 @@ function apply(ev) {
       tick();
       break;
     }
-    case 'call.offer_ended':
-      if (S.offer && S.offer.call === d.call) {
-        S.offer = null;
-        renderOffer();
-      }
-      break;
     case 'call.dialing':
       // the agent's own click-to-dial: its phone rings, then the number
       S.call = { id: d.call, from: d.to, queue: null, since: Date.now(),
@@ -353,37 +352,10 @@ function apply(ev) {
       tick();
       $('hangup').focus();
       break;
-    case 'call.ended':
-      if (S.offer && S.offer.call === d.call) S.offer = null;
-      if (S.call && S.call.id === d.call) S.call = null;
-      render();
-      refreshHistory();
-      break;
     case 'call.wrapup':
       S.wrapup = { id: d.call, until: Date.parse(d.until) };
       renderWrapup();
       tick();
-      break;
-    case 'call.wrapup_ended':
-      if (S.wrapup && S.wrapup.id === d.call) {
-        S.wrapup = null;
-        renderWrapup();
-      }
-      refreshHistory();
-      break;
-    case 'call.muted':
-    case 'call.unmuted':
-      if (S.call && S.call.id === d.call) {
-        S.call.muted = ev.type === 'call.muted';
-        renderCall();
-      }
-      break;
-    case 'call.held':
-    case 'call.resumed':
-      if (S.call && S.call.id === d.call) {
-        S.call.held = ev.type === 'call.held';
-        renderCall();
-      }
       break;
     case 'transcript.partial':
     case 'transcript.final':

@@ -269,3 +269,49 @@ export function stateSync(loadState, apply) {
     get loading() { return loading !== null; },
   };
 }
+
+// The signed-in agent's calls, as the agent page and the Open CTI
+// softphone both keep them (S.me, S.offer, S.call, S.wrapup).
+// A supervisor's stream carries everyone's events: those that name
+// another agent are not this page's; the rest are matched by call id.
+const NAMES_AGENT = ['agent.status', 'call.offered', 'call.answered',
+  'call.wrapup', 'call.dialing'];
+
+export function othersEvent(S, ev) {
+  return NAMES_AGENT.includes(ev.type) && (ev.data || {}).agent !== S.me.id;
+}
+
+// Applies the events that mean the same on both pages and returns what
+// changed ('offer', 'call', 'wrapup', 'all'; '' for nothing), so that
+// each page renders in its own way; null for the events it leaves to
+// the page (offers and answers look different on each).
+export function callStep(S, ev) {
+  const d = ev.data || {};
+  const isCall = S.call && S.call.id === d.call;
+  switch (ev.type) {
+    case 'call.offer_ended':
+      if (!S.offer || S.offer.call !== d.call) return '';
+      S.offer = null;
+      return 'offer';
+    case 'call.ended':
+      if (S.offer && S.offer.call === d.call) S.offer = null;
+      if (isCall) S.call = null;
+      return 'all';
+    case 'call.wrapup_ended':
+      if (!S.wrapup || S.wrapup.id !== d.call) return '';
+      S.wrapup = null;
+      return 'wrapup';
+    case 'call.muted':
+    case 'call.unmuted':
+      if (!isCall) return '';
+      S.call.muted = ev.type === 'call.muted';
+      return 'call';
+    case 'call.held':
+    case 'call.resumed':
+      if (!isCall) return '';
+      S.call.held = ev.type === 'call.held';
+      return 'call';
+    default:
+      return null;
+  }
+}

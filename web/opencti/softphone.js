@@ -21,7 +21,7 @@
 // to sign in again.
 import {
   api, ApiError, useToken, showError, clearError, EventStream, el, $,
-  fmtDuration, stateSync,
+  fmtDuration, stateSync, othersEvent, callStep,
 } from '../common.js';
 
 // opencti_min.js of this API version (38.0 or later has the Lightning
@@ -280,9 +280,13 @@ async function loadState() {
 
 function apply(ev) {
   const d = ev.data || {};
-  const mine = d.agent === S.me.id;
-  if (!mine && ['agent.status', 'call.offered', 'call.answered',
-    'call.wrapup', 'call.dialing'].includes(ev.type)) {
+  if (othersEvent(S, ev)) return;
+  const changed = callStep(S, ev);
+  if (changed !== null) {
+    const show = { offer: renderOffer, call: renderCall,
+      wrapup: () => { renderWrapup(); renderLogRetry(); },
+      all: render }[changed];
+    if (show) show();
     return;
   }
   switch (ev.type) {
@@ -294,12 +298,6 @@ function apply(ev) {
       S.offer = { call: d.call, from: d.from, queue: d.queue };
       renderOffer();
       screenPop(d.call, d.from);
-      break;
-    case 'call.offer_ended':
-      if (S.offer && S.offer.call === d.call) {
-        S.offer = null;
-        renderOffer();
-      }
       break;
     case 'call.dialing':
     case 'call.answered': {
@@ -314,36 +312,10 @@ function apply(ev) {
       $('hangup').focus();
       break;
     }
-    case 'call.ended':
-      if (S.offer && S.offer.call === d.call) S.offer = null;
-      if (S.call && S.call.id === d.call) S.call = null;
-      render();
-      break;
     case 'call.wrapup':
       S.wrapup = { id: d.call };
       renderWrapup();
       renderLogRetry();
-      break;
-    case 'call.wrapup_ended':
-      if (S.wrapup && S.wrapup.id === d.call) {
-        S.wrapup = null;
-        renderWrapup();
-        renderLogRetry();
-      }
-      break;
-    case 'call.muted':
-    case 'call.unmuted':
-      if (S.call && S.call.id === d.call) {
-        S.call.muted = ev.type === 'call.muted';
-        renderCall();
-      }
-      break;
-    case 'call.held':
-    case 'call.resumed':
-      if (S.call && S.call.id === d.call) {
-        S.call.held = ev.type === 'call.held';
-        renderCall();
-      }
       break;
     default:
       break;

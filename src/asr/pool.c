@@ -302,6 +302,29 @@ void asr_pool_emit(const struct asr_result *r)
 }
 
 
+/* under mtx: the pace's partial, taken off the queue, or NULL */
+static struct job *unqueue_partial(struct asr_pace *pace)
+{
+	struct job *j = pace->queued;
+
+	if (j) {
+		pace->queued = NULL;
+		list_unlink(&j->le);
+	}
+	return j;
+}
+
+
+/* on the loop, the mutex released: a partial taken off the queue */
+static void drop_partial(struct asr_pace *pace, struct job *j)
+{
+	if (j) {
+		pace->busy = false;
+		mem_deref(j);
+	}
+}
+
+
 static bool enqueue(const struct asr_result *meta, int16_t *pcm, size_t n,
 		    struct asr_vocab *vocab, struct asr_pace *pace, bool spec)
 {
@@ -346,18 +369,15 @@ static bool enqueue(const struct asr_result *meta, int16_t *pcm, size_t n,
 	if (ok)
 		pthread_cond_signal(&p.cond);
 	/* the utterance is over: its partial still waiting would come
-	 * after it, at the cost of a decode */
-	if (!meta->partial && pace && pace->queued) {
-		stale = pace->queued;
-		pace->queued = NULL;
-		list_unlink(&stale->le);
-	}
+	 * after it, at the cost of a decode (a speculation leaves it: the
+	 * utterance may go on, and on busy cores that partial may be the
+	 * only one it gets) */
+	if (!meta->partial && !spec && pace)
+		stale = unqueue_partial(pace);
 	pthread_mutex_unlock(&p.mtx);
 
-	if (stale) {
-		pace->busy = false;
-		mem_deref(stale);
-	}
+	if (stale)
+		drop_partial(pace, stale);
 
 	if (ok && meta->partial)
 		pace->busy = true;
@@ -391,6 +411,14 @@ bool asr_pool_confirm(struct asr_pace *pc)
 
 	if (!pc || !pc->spec)
 		return false;
+
+	/* as a final's submission does (no pool: nothing queued) */
+	if (p.mq) {
+		pthread_mutex_lock(&p.mtx);
+		j = unqueue_partial(pc);
+		pthread_mutex_unlock(&p.mtx);
+		drop_partial(pc, j);
+	}
 
 	if (!pc->held) {
 		pc->confirmed = true;

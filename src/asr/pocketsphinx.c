@@ -26,7 +26,7 @@
  * and latency"): one pass over the lexicon tree and the best path
  * through its lattice, without the flat-lexicon second pass (a third of
  * the CPU, no gain in accuracy here), and at most 5,000 active HMMs per
- * frame (default 30,000): ~2.6x less CPU than the defaults at the same
+ * frame (default 30,000): 1.7-2.6x less CPU than the defaults at the same
  * WER. The best-path pass stays: without it WER rose ~6 points, and the
  * confidence needs the lattice anyway. Tighter caps and beams were
  * cheaper still (2,000 HMMs and beams of 1e-35: 6x) at the same WER on

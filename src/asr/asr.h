@@ -172,6 +172,18 @@ uint32_t asr_level(const int16_t *pcm, size_t n);
 struct asr_pace;
 bool asr_pool_submit(const struct asr_result *meta, int16_t *pcm, size_t n,
 		     struct asr_vocab *vocab, struct asr_pace *pace);
+/* a final decoded ahead, while the VAD's hang-over decides whether
+ * the utterance is over (pcm: exactly what its final would decode):
+ * queued only while no final waits and no other speculation of this
+ * pace is in flight. asr_pool_confirm: the utterance ended as
+ * speculated, its result goes out as soon as it is decoded (false: no
+ * speculation in flight, submit a final); asr_pool_cancel: the speaker
+ * went on, drop it. */
+bool asr_pool_speculate(const struct asr_result *meta, int16_t *pcm,
+			size_t n, struct asr_vocab *vocab,
+			struct asr_pace *pace);
+bool asr_pool_confirm(struct asr_pace *pace);
+void asr_pool_cancel(struct asr_pace *pace);
 void asr_pool_emit(const struct asr_result *r);
 void asr_pool_config(uint32_t workers, uint32_t queue_s);
 /* the recognizer the pool's next start opens (NULL: pocketsphinx);

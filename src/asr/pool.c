@@ -24,7 +24,19 @@
  * wait a little but not for long. There is at most one partial per
  * speaking stream (its pace). They are not queued at all once the
  * finals waiting fill half the bound: past that the pool is overloaded
- * and finals matter more.
+ * and finals matter more. (Serving finals always first was tried: on
+ * cores shared with other work a stream's partials then never ran, the
+ * final took them off the queue first.)
+ *
+ * A final may be decoded ahead (asr_pool_speculate): when a stream's
+ * speaker has been quiet for a moment the stream queues the utterance as
+ * it would end, while the VAD's hang-over still waits to be sure. Its
+ * result is held on the stream's pace until the stream confirms it (the
+ * hang-over passed: emitted at once) or cancels it (the speaker went
+ * on: dropped, or taken off the queue if still there). The hang-over
+ * then no longer adds to the decode time but overlaps it. It is queued
+ * only while no final waits, so that under load no CPU goes to decodes
+ * that may be thrown away; the stream then submits a plain final.
  *
  * A decoder is told the vocabulary of each utterance (the backend's
  * optional hook) only when it differs from the last one it was given.
@@ -55,7 +67,8 @@ struct job {
 	int16_t *pcm;
 	size_t n;
 	struct asr_vocab *vocab;   /* shared, read-only */
-	struct asr_pace *pace;     /* partials: the stream's, loop only */
+	struct asr_pace *pace;     /* partials, speculations: the stream's */
+	bool spec;                 /* a final decoded ahead */
 	uint64_t dec_ms;           /* how long decoding took */
 	uint64_t queued_at;        /* tmr_jiffies */
 };
@@ -64,6 +77,13 @@ struct asr_pace {
 	bool busy;                 /* a partial is queued or decoding */
 	struct job *queued;        /* that partial while queued, under mtx */
 	double rtf;                /* decoding time / audio time, recent */
+	/* the final decoded ahead, from its submission until it is
+	 * emitted or cancelled (loop only; compared, never dereferenced
+	 * while a worker has it) */
+	struct job *spec;
+	struct job *spec_queued;   /* it while queued, under mtx */
+	struct job *held;          /* it, decoded, awaiting confirmation */
+	bool confirmed;            /* emit it when it comes back */
 };
 
 static struct {
@@ -190,6 +210,8 @@ static void *worker(void *arg)
 			j->pace->queued = NULL;
 		else
 			p.queued -= j->n;
+		if (j->spec)
+			j->pace->spec_queued = NULL;
 		list_unlink(&j->le);
 		pthread_mutex_unlock(&p.mtx);
 
@@ -216,13 +238,28 @@ static void mq_handler(int id, void *data, void *arg)
 
 	/* how fast this stream's partials decode now (the cores may be
 	 * shared): the next one is sized by it */
-	if (j->pace) {
+	if (j->r.partial) {
 		const double audio_ms = (double)j->n / 16;
 
 		j->pace->busy = false;
 		if (audio_ms >= 100)
 			j->pace->rtf = (j->pace->rtf +
 					(double)j->dec_ms / audio_ms) / 2;
+	}
+
+	if (j->spec) {
+		struct asr_pace *pc = j->pace;
+
+		if (pc->spec != j) {
+			mem_deref(j);     /* cancelled while decoding */
+			return;
+		}
+		if (!pc->confirmed) {
+			pc->held = j;
+			return;
+		}
+		pc->spec = NULL;
+		pc->confirmed = false;
 	}
 
 	if (p.h)
@@ -265,13 +302,37 @@ void asr_pool_emit(const struct asr_result *r)
 }
 
 
-bool asr_pool_submit(const struct asr_result *meta, int16_t *pcm, size_t n,
-		     struct asr_vocab *vocab, struct asr_pace *pace)
+/* under mtx: the pace's partial, taken off the queue, or NULL */
+static struct job *unqueue_partial(struct asr_pace *pace)
+{
+	struct job *j = pace->queued;
+
+	if (j) {
+		pace->queued = NULL;
+		list_unlink(&j->le);
+	}
+	return j;
+}
+
+
+/* on the loop, the mutex released: a partial taken off the queue */
+static void drop_partial(struct asr_pace *pace, struct job *j)
+{
+	if (j) {
+		pace->busy = false;
+		mem_deref(j);
+	}
+}
+
+
+static bool enqueue(const struct asr_result *meta, int16_t *pcm, size_t n,
+		    struct asr_vocab *vocab, struct asr_pace *pace, bool spec)
 {
 	struct job *j, *stale = NULL;
 	bool ok;
 
-	if (!p.nthr || (meta->partial && (!pace || pace->busy))) {
+	if (!p.nthr || (meta->partial && (!pace || pace->busy)) ||
+	    (spec && (!pace || pace->spec))) {
 		mem_deref(pcm);
 		return false;
 	}
@@ -286,13 +347,15 @@ bool asr_pool_submit(const struct asr_result *meta, int16_t *pcm, size_t n,
 	j->n = n;
 	j->queued_at = tmr_jiffies();
 	j->vocab = mem_ref(vocab);
-	if (meta->partial)
+	j->spec = spec;
+	if (meta->partial || spec)
 		j->pace = mem_ref(pace);
 
 	pthread_mutex_lock(&p.mtx);
-	/* an utterance longer than the bound still goes to an empty queue */
+	/* an utterance longer than the bound still goes to an empty queue;
+	 * a speculation only there */
 	ok = meta->partial ? p.queued <= p.queue_max / 2 :
-		!p.jobs.head || p.queued + n <= p.queue_max;
+		!p.jobs.head || (!spec && p.queued + n <= p.queue_max);
 	if (ok && meta->partial) {
 		list_append(&p.partials, &j->le, j);
 		pace->queued = j;
@@ -300,29 +363,102 @@ bool asr_pool_submit(const struct asr_result *meta, int16_t *pcm, size_t n,
 	else if (ok) {
 		list_append(&p.jobs, &j->le, j);
 		p.queued += n;
+		if (spec)
+			pace->spec_queued = j;
 	}
 	if (ok)
 		pthread_cond_signal(&p.cond);
 	/* the utterance is over: its partial still waiting would come
-	 * after it, at the cost of a decode */
-	if (!meta->partial && pace && pace->queued) {
-		stale = pace->queued;
-		pace->queued = NULL;
-		list_unlink(&stale->le);
-	}
+	 * after it, at the cost of a decode (a speculation leaves it: the
+	 * utterance may go on, and on busy cores that partial may be the
+	 * only one it gets) */
+	if (!meta->partial && !spec && pace)
+		stale = unqueue_partial(pace);
 	pthread_mutex_unlock(&p.mtx);
 
-	if (stale) {
-		pace->busy = false;
-		mem_deref(stale);
-	}
+	if (stale)
+		drop_partial(pace, stale);
 
 	if (ok && meta->partial)
 		pace->busy = true;
+	if (ok && spec)
+		pace->spec = j;
 	if (!ok)
 		mem_deref(j);
 
 	return ok;
+}
+
+
+bool asr_pool_submit(const struct asr_result *meta, int16_t *pcm, size_t n,
+		     struct asr_vocab *vocab, struct asr_pace *pace)
+{
+	return enqueue(meta, pcm, n, vocab, pace, false);
+}
+
+
+bool asr_pool_speculate(const struct asr_result *meta, int16_t *pcm,
+			size_t n, struct asr_vocab *vocab,
+			struct asr_pace *pace)
+{
+	return enqueue(meta, pcm, n, vocab, pace, true);
+}
+
+
+bool asr_pool_confirm(struct asr_pace *pc)
+{
+	struct job *j;
+
+	if (!pc || !pc->spec)
+		return false;
+
+	/* as a final's submission does (no pool: nothing queued) */
+	if (p.mq) {
+		pthread_mutex_lock(&p.mtx);
+		j = unqueue_partial(pc);
+		pthread_mutex_unlock(&p.mtx);
+		drop_partial(pc, j);
+	}
+
+	if (!pc->held) {
+		pc->confirmed = true;
+		return true;
+	}
+
+	j = pc->held;
+	pc->held = NULL;
+	pc->spec = NULL;
+	if (p.h)
+		p.h(&j->r, p.arg);
+	mem_deref(j);
+	return true;
+}
+
+
+void asr_pool_cancel(struct asr_pace *pc)
+{
+	struct job *stale = NULL;
+
+	if (!pc || !pc->spec)
+		return;
+
+	/* no pool: asr_pool_close flushed the lists and joined the
+	 * workers, so it cannot be queued any more */
+	if (p.mq) {
+		pthread_mutex_lock(&p.mtx);
+		stale = pc->spec_queued;
+		if (stale) {
+			pc->spec_queued = NULL;
+			list_unlink(&stale->le);
+			p.queued -= stale->n;
+		}
+		pthread_mutex_unlock(&p.mtx);
+	}
+
+	pc->held = mem_deref(pc->held);
+	pc->spec = NULL;
+	pc->confirmed = false;
+	mem_deref(stale);
 }
 
 
@@ -414,6 +550,19 @@ void asr_pool_close(void)
 		pthread_join(p.thr[i], NULL);
 	p.nthr = 0;
 
+	/* the streams' paces must not point at what goes now */
+	for (struct le *le = p.jobs.head; le; le = le->next) {
+		struct job *j = le->data;
+
+		if (j->spec && j->pace->spec == j)
+			j->pace->spec = j->pace->spec_queued = NULL;
+	}
+	for (struct le *le = p.partials.head; le; le = le->next) {
+		struct job *j = le->data;
+
+		j->pace->queued = NULL;
+		j->pace->busy = false;
+	}
 	list_flush(&p.jobs);
 	list_flush(&p.partials);
 	p.queued = 0;

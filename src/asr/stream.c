@@ -23,10 +23,19 @@
  * amplitude is above SPEECH_LEVEL is speech. An utterance starts at the
  * first speech packet, with PREROLL_MS of what came before (the onset of
  * a word is quiet), and ends after HANGOVER_MS without speech or at
- * UTT_MAX_MS. Time is counted in samples received, so jitter does not
- * move offsets; when the clock runs more than RESYNC_MS ahead of that
- * count (silence the party did not send: DTX, hold, loss) it jumps to
- * the clock.
+ * UTT_MAX_MS. Its final decodes it up to TAIL_MS after its last speech
+ * packet (the silence after that says nothing). Time is counted in
+ * samples received, so jitter does not move offsets; when the clock
+ * runs more than RESYNC_MS ahead of that count (silence the party did
+ * not send: DTX, hold, loss) it jumps to the clock.
+ *
+ * HANGOVER_MS is the shortest pause that ends an utterance: the bench's
+ * sentences (bench/asr) pause up to 340 ms inside, so 400 ms splits
+ * none of them; people pause longer than espeak-ng, see docs/NOTES.md.
+ * As soon as TAIL_MS of silence has passed, the final is queued ahead
+ * (asr_pool_speculate) with exactly the audio it will have, so it
+ * decodes during the rest of the hang-over; speech before the hang-over
+ * ends cancels it and the utterance goes on.
  */
 #include <string.h>
 #include <re.h>
@@ -36,7 +45,8 @@ enum {
 	RATE_IN = 8000,
 	SPEECH_LEVEL = 300,        /* ~-40 dBFS mean amplitude */
 	PREROLL_MS = 200,
-	HANGOVER_MS = 600,
+	HANGOVER_MS = 400,
+	TAIL_MS = 250,
 	UTT_MIN_MS = 150,          /* shorter bursts are clicks, not words */
 	UTT_MAX_MS = 15000,
 	RESYNC_MS = 1000,
@@ -59,6 +69,9 @@ struct asr_stream {
 	uint64_t utt_start;        /* ms offset of buf[0] */
 	uint64_t voiced_ms;
 	uint64_t last_voice;       /* ms offset of the last speech packet */
+	uint64_t voice_end;        /* ms offset of that packet's end */
+	bool spec;                 /* its final is queued ahead */
+	bool spec_tried;           /* and refused: none until speech again */
 	uint64_t next_partial;     /* ms offset */
 	struct asr_pace *pace;     /* the partial in flight */
 	struct asr_vocab *vocab;   /* the queue's, or NULL */
@@ -73,6 +86,8 @@ static void destructor(void *arg)
 	/* the connection lives on until the server's last results */
 	if (s->ws)
 		asr_ws_end(s->ws);
+	if (s->spec)
+		asr_pool_cancel(s->pace);
 	mem_deref(s->pace);
 	mem_deref(s->vocab);
 	mem_deref(s->buf);
@@ -196,32 +211,60 @@ static void meta(const struct asr_stream *s, struct asr_result *r)
 }
 
 
-static void submit(struct asr_stream *s)
+/* samples of buf the final decodes: up to TAIL_MS after the last
+ * speech packet */
+static size_t final_len(const struct asr_stream *s)
 {
+	const uint64_t ms = s->voice_end + TAIL_MS - s->utt_start;
+
+	return ms * 16 < s->n ? (size_t)(ms * 16) : s->n;
+}
+
+
+/* the queue takes a copy sized to the utterance; buf stays for the next
+ * one. false: refused (or no memory) */
+static bool queue_final(struct asr_stream *s, bool spec)
+{
+	const size_t len = final_len(s);
 	struct asr_result r;
 	int16_t *pcm;
-
-	s->speaking = false;
-
-	if (s->voiced_ms < UTT_MIN_MS) {
-		s->n = 0;
-		return;
-	}
+	bool ok;
 
 	meta(s, &r);
 	r.start_ms = s->utt_start;
-	r.end_ms = s->utt_start + s->n / 16;
+	r.end_ms = s->utt_start + len / 16;
 
-	/* the queue takes a copy sized to the utterance; buf stays for the
-	 * next one */
-	pcm = mem_alloc(s->n * sizeof(*pcm), NULL);
-	if (pcm) {
-		memcpy(pcm, s->buf, s->n * sizeof(*pcm));
-		if (!asr_pool_submit(&r, pcm, s->n, s->vocab, s->pace)) {
-			r.gap = true;
-			asr_pool_emit(&r);
+	pcm = mem_alloc(len * sizeof(*pcm), NULL);
+	if (!pcm)
+		return false;
+
+	memcpy(pcm, s->buf, len * sizeof(*pcm));
+	ok = spec ? asr_pool_speculate(&r, pcm, len, s->vocab, s->pace) :
+		asr_pool_submit(&r, pcm, len, s->vocab, s->pace);
+	if (!ok && !spec) {
+		r.gap = true;
+		asr_pool_emit(&r);
+	}
+
+	return ok;
+}
+
+
+static void submit(struct asr_stream *s)
+{
+	s->speaking = false;
+
+	/* the final queued ahead has this very audio */
+	if (s->spec) {
+		s->spec = false;
+		if (asr_pool_confirm(s->pace)) {
+			s->n = 0;
+			return;
 		}
 	}
+
+	if (s->voiced_ms >= UTT_MIN_MS)
+		(void)queue_final(s, false);
 
 	s->n = 0;
 }
@@ -353,11 +396,24 @@ void asr_stream_rtp(struct asr_stream *s, const uint8_t *pkt, size_t len)
 	if (voiced) {
 		s->voiced_ms += n / 8;
 		s->last_voice = now;
+		s->voice_end = now + n / 8;
+		s->spec_tried = false;
+		/* not over after all */
+		if (s->spec) {
+			asr_pool_cancel(s->pace);
+			s->spec = false;
+		}
 	}
 
 	if (now - s->last_voice >= HANGOVER_MS ||
 	    s->n / 16 >= UTT_MAX_MS)
 		submit(s);
+	else if (now + n / 8 >= s->voice_end + TAIL_MS) {
+		if (!s->spec && !s->spec_tried && s->voiced_ms >= UTT_MIN_MS) {
+			s->spec = queue_final(s, true);
+			s->spec_tried = !s->spec;
+		}
+	}
 	else if (now >= s->next_partial && s->voiced_ms >= UTT_MIN_MS &&
 		 !asr_pace_busy(s->pace))
 		partial(s, now);

@@ -43,18 +43,25 @@ static void test_upsample(void)
 
 
 struct got {
-	int n;
-	struct asr_result r;
-	char call[16];
+	int n, partials;
+	struct asr_result r;       /* its strings are gone after the call */
+	char call[16], text[16];
 };
 
 
+/* finals and gaps; partials are counted apart */
 static void on_result(const struct asr_result *r, void *arg)
 {
 	struct got *g = arg;
 
+	if (r->partial) {
+		++g->partials;
+		return;
+	}
+
 	g->r = *r;
 	str_ncpy(g->call, r->call_id, sizeof(g->call));
+	str_ncpy(g->text, r->text, sizeof(g->text));
 	++g->n;
 }
 
@@ -207,6 +214,8 @@ static struct {
 	uint64_t given[16];        /* serials, 0 for NULL, in order */
 	size_t ngiven;
 	int results, want;
+	size_t fed[64];            /* samples of each decode, under mtx */
+	size_t nfed;
 } fk = {.mtx = PTHREAD_MUTEX_INITIALIZER};
 
 static int fk_open(void **decp)
@@ -235,12 +244,17 @@ static int fk_feed(void *dec, const int16_t *pcm, size_t n)
 {
 	(void)dec;
 	(void)pcm;
+	pthread_mutex_lock(&fk.mtx);
+	if (fk.nfed < 64)
+		fk.fed[fk.nfed++] = n;
+	pthread_mutex_unlock(&fk.mtx);
 	return n ? 0 : EINVAL;
 }
 
 static int fk_result(void *dec, bool final, char **textp, double *conf)
 {
 	(void)dec;
+
 	*conf = 0.5;
 	return str_dup(textp, final ? "final" : "");
 }
@@ -338,6 +352,119 @@ static void test_pool_vocabulary(void)
 }
 
 
+/* the event loop for ms: results arrive through the pool's mqueue */
+static void run_loop(uint32_t ms)
+{
+	struct tmr t;
+
+	tmr_init(&t);
+	tmr_start(&t, ms, fk_timeout, NULL);
+	(void)re_main(NULL);
+	tmr_cancel(&t);
+}
+
+
+/* how many decodes had ms of audio (partials, the stream's other
+ * decodes, have other lengths: they stop before the silence) */
+static int decodes(uint64_t ms)
+{
+	int n = 0;
+
+	pthread_mutex_lock(&fk.mtx);
+	for (size_t i = 0; i < fk.nfed; i++)
+		n += fk.fed[i] == ms * 16;
+	pthread_mutex_unlock(&fk.mtx);
+	return n;
+}
+
+
+/* packets of 20 ms, loud or silent, from packet number *seq on */
+static void talk(struct asr_stream *s, bool loud, int n, uint16_t *seq)
+{
+	uint8_t pkt[172];
+
+	for (int i = 0; i < n; i++) {
+		packet(pkt, loud, (*seq)++);
+		asr_stream_rtp(s, pkt, sizeof(pkt));
+	}
+}
+
+
+/* The final is decoded while the VAD's hang-over still waits (a short
+ * silence is enough to start it), goes out the moment the hang-over
+ * ends without a second decode, and is dropped if the speaker goes on,
+ * whose utterance then gets one final covering all of it. */
+static void test_pool_speculation(void)
+{
+	struct asr_route rt = {"pocketsphinx", NULL, NULL};
+	struct asr_stream *s = NULL;
+	struct got g;
+	uint16_t seq = 0;
+
+	memset(&g, 0, sizeof(g));
+	fk.nfed = 0;
+	asr_handler(on_result, &g);
+	asr_pool_backend(&fake);
+	asr_pool_config(1, 0);
+	CHECK_EQ(0, asr_pool_start());
+	run_loop(100);    /* the worker's decoder is open */
+	CHECK_EQ(0, asr_stream_open(&s, "c3", NULL, "a", "customer", &rt));
+
+	/* 1 s of speech, then 300 ms of silence: decoded ahead, held */
+	talk(s, true, 50, &seq);
+	talk(s, false, 15, &seq);
+	run_loop(300);
+	CHECK_EQ(decodes(1000 + 250), 1);   /* speech + 250 ms */
+	CHECK_EQ(g.n, 0);
+
+	/* the hang-over (400 ms) ends: out at once, not decoded again */
+	talk(s, false, 5, &seq);
+	CHECK_EQ(g.n, 1);
+	CHECK(!g.r.gap && !g.r.partial);
+	CHECK_STR(g.call, "c3");
+	CHECK_EQ(g.r.start_ms, 0u);
+	CHECK_EQ(g.r.end_ms, 1250u);
+	CHECK_STR(g.text, "final");
+	run_loop(200);
+	CHECK_EQ(decodes(1250), 1);
+	CHECK_EQ(g.n, 1);
+
+	/* speech, a 300 ms pause (decoded ahead), speech again: the early
+	 * result is dropped, one final for the whole utterance */
+	talk(s, false, 10, &seq);      /* pre-roll: 180 ms kept, from 1.42 s */
+	talk(s, true, 50, &seq);       /* 1.6 s to 2.6 s */
+	talk(s, false, 15, &seq);
+	run_loop(300);
+	CHECK_EQ(decodes(2600 + 250 - 1420), 1);
+	talk(s, true, 25, &seq);       /* 2.9 s to 3.4 s */
+	talk(s, false, 25, &seq);
+	run_loop(300);
+	CHECK_EQ(g.n, 2);
+	CHECK_EQ(decodes(3400 + 250 - 1420), 1);
+	CHECK_EQ(g.r.start_ms, 1420u);
+	CHECK_EQ(g.r.end_ms, 3650u);
+
+	/* a pause that is decoded ahead, then the call ends (flush): the
+	 * result it held is the final */
+	talk(s, true, 30, &seq);       /* 3.9 s to 4.5 s, pre-roll 100 ms */
+	talk(s, false, 14, &seq);
+	run_loop(300);
+	CHECK_EQ(decodes(4500 + 250 - 3800), 1);
+	asr_stream_flush(s);
+	CHECK_EQ(g.n, 3);
+	/* and one cut short by the end of the stream is just dropped */
+	talk(s, true, 30, &seq);
+	talk(s, false, 14, &seq);
+	mem_deref(s);
+	run_loop(300);
+	CHECK_EQ(g.n, 3);
+
+	asr_pool_close();
+	asr_pool_backend(NULL);
+	asr_handler(NULL, NULL);
+}
+
+
 UNIT_SUITE(asr,
 	UNIT_CASE(test_g711),
 	UNIT_CASE(test_upsample),
@@ -345,4 +472,5 @@ UNIT_SUITE(asr,
 	UNIT_CASE(test_ws_msg),
 	UNIT_CASE(test_ws_url),
 	UNIT_CASE(test_pool_vocabulary),
+	UNIT_CASE(test_pool_speculation),
 );

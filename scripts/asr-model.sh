@@ -13,9 +13,11 @@
 # telephone path (8 kHz, 300-3400 Hz, some with white line noise, u-law),
 # then decoded and upsampled by switchboard's own code
 # (build/tools/asr_ul16). SphinxTrain's bw collects statistics under the
-# original model, and the means and variances are re-estimated
-# (ASR_ADAPT, see below). The mixture weights (sendump), transition
-# matrices, mdef and feat.params are copied unchanged.
+# original model; a global MLLR transform moves the means, bw runs again
+# under the result, and MAP re-estimates means, variances and mixture
+# weights (ASR_ADAPT, ASR_MIXW below). Transition matrices, mdef,
+# noisedict and feat.params are copied unchanged. Each step's effect on
+# bench/asr: docs/PERFORMANCE.md "Acoustic adaptation".
 #
 #   scripts/asr-model.sh [outdir]
 #
@@ -23,7 +25,9 @@
 #                 transform of the means, MAP re-estimation of means and
 #                 variances, or MAP after MLLR
 #   ASR_COPIES    renderings of each sentence, each with another voice
-#                 (default 2)
+#                 (default 3)
+#   ASR_MIXW      1 (default): MAP also re-estimates the mixture weights
+#                 (a new sendump); 0: Debian's sendump is kept
 #   ASR_KEEP=1    keep the work directory (outdir.work)
 #
 # Needs sphinxtrain, sphinxbase-utils, pocketsphinx-en-us, espeak-ng,
@@ -33,7 +37,9 @@ set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-build/asr/en-us-tel}
 ADAPT=${ASR_ADAPT:-mllr+map}
-COPIES=${ASR_COPIES:-2}
+COPIES=${ASR_COPIES:-3}
+MIXW=${ASR_MIXW:-1}
+[ "$MIXW" = 1 ] || MIXW=
 BUILD=${BUILD:-build}
 ul16=${ASR_UL16:-$root/$BUILD/tools/asr_ul16}
 moddir=$(pkg-config --variable=modeldir pocketsphinx 2>/dev/null ||
@@ -198,16 +204,22 @@ if [ "$ADAPT" != mllr ]; then
 		-tmatfn "$base/transition_matrices" \
 		-accumdir "$work/acc0,$work/acc1" \
 		-mapmeanfn "$out.tmp/means" -mapvarfn "$out.tmp/variances" \
+		${MIXW:+-mapmixwfn "$work/mixw.map"} \
 		> "$work/map.log" 2>&1 || { tail -n 5 "$work/map.log" >&2; die "map_adapt failed"; }
+	if [ -n "$MIXW" ]; then
+		"$st/mk_s2sendump" -pocketsphinx yes -moddeffn "$work/mdef.txt" \
+			-mixwfn "$work/mixw.map" -sendumpfn "$out.tmp/sendump" \
+			> "$work/sendump.log" 2>&1 || die "mk_s2sendump failed"
+	fi
 	step "MAP"
 fi
 
 for f in mdef feat.params noisedict transition_matrices sendump; do
-	cp "$base/$f" "$out.tmp/$f"
+	[ -f "$out.tmp/$f" ] || cp "$base/$f" "$out.tmp/$f"
 done
 {
 	echo "Debian's pocketsphinx-en-us model ($base), adapted to"
-	echo "8 kHz telephone audio by scripts/asr-model.sh: $ADAPT, $n utterances"
+	echo "8 kHz telephone audio by scripts/asr-model.sh: $ADAPT${MIXW:+ (MAP with mixture weights)}, $n utterances"
 	echo "($COPIES renderings of each line of data/asr/adapt.txt)."
 } > "$out.tmp/README"
 rm -rf "$out"

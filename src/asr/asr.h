@@ -156,7 +156,8 @@ int  asr_ws_msg_parse(struct asr_ws_msg *m, const char *json, size_t len);
 /* pocketsphinx.c: the acoustic model directory decoders load (-hmm),
  * set before the pool starts. NULL or "": the telephone-band model make
  * builds, if it is there, else Debian's 16 kHz one. ENOENT: dir holds
- * no model (no readable mdef). */
+ * no model (no readable mdef). Never called (the unit tests): Debian's,
+ * so their figures do not move when the adapted model is rebuilt. */
 int  asr_ps_model(const char *dir);
 /* the directory decoders load; *adapted (if given): not Debian's */
 const char *asr_ps_model_dir(bool *adapted);

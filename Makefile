@@ -89,7 +89,7 @@ test: deps
 	@SANITIZE=$(SANITIZE) BUILD=$(BUILD) tests/run.sh
 
 demo: deps
-	@$(MAKE) --no-print-directory $(BIN)
+	@$(MAKE) --no-print-directory $(BIN) $(ASR_MODEL)/README
 	@BUILD=$(BUILD) demo/run.sh
 
 # libFuzzer needs clang; each fuzz/<name>.c becomes build/fuzz/<name>.

@@ -33,6 +33,10 @@ endif
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 CPPFLAGS += -DSWITCHBOARD_VERSION='"$(VERSION)"'
 CPPFLAGS += -DASR_PS_MODELDIR='"$(shell pkg-config --variable=modeldir pocketsphinx)"'
+# the telephone-band acoustic model (scripts/asr-model.sh): one for every
+# BUILD, it does not depend on the compiler
+ASR_MODEL := build/asr/en-us-tel
+CPPFLAGS += -DASR_TEL_MODELDIR='"$(CURDIR)/$(ASR_MODEL)"'
 
 SRCS     := $(filter-out src/main.c,$(shell find src -name '*.c' | sort))
 OBJS     := $(SRCS:%.c=$(BUILD)/%.o)
@@ -47,7 +51,7 @@ LIB      := $(BUILD)/libswitchboard.a
 UNIT     := $(BUILD)/unit
 
 .PHONY: all deps test demo fuzz bench clean
-all: $(BIN) $(UNIT)
+all: $(BIN) $(UNIT) $(ASR_MODEL)/README
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -67,6 +71,16 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+$(BUILD)/tools/%: tools/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# README is written last (the directory is renamed into place whole);
+# the tool is order-only so that another BUILD's copy does not rebuild it
+$(ASR_MODEL)/README: scripts/asr-model.sh scripts/asr-sendump2mixw.py \
+		data/asr/adapt.txt src/asr/dsp.c | $(BUILD)/tools/asr_ul16
+	ASR_UL16=$(BUILD)/tools/asr_ul16 scripts/asr-model.sh $(ASR_MODEL)
+
 deps:
 	@scripts/deps.sh
 
@@ -75,7 +89,7 @@ test: deps
 	@SANITIZE=$(SANITIZE) BUILD=$(BUILD) tests/run.sh
 
 demo: deps
-	@$(MAKE) --no-print-directory $(BIN)
+	@$(MAKE) --no-print-directory $(BIN) $(ASR_MODEL)/README
 	@BUILD=$(BUILD) demo/run.sh
 
 # libFuzzer needs clang; each fuzz/<name>.c becomes build/fuzz/<name>.

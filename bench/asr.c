@@ -40,6 +40,8 @@
  *   ASR_STEP_S=20 ASR_NMAX=256 ASR_THREADS=2 ASR_SKIP_LOAD=1 ASR_SKIP_WER=1
  *   ASR_SKIP_VOCAB=1 (the accuracy pass with the general model only: half
  *   the time, for trying decoder settings)
+ *   ASR_MODEL=DIR (acoustic model; default: switchboard's, see
+ *   asr_ps_model)
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -692,6 +694,13 @@ int main(int argc, char **argv)
 	b.skip_vocab = getenv("ASR_SKIP_VOCAB") != NULL;
 	pthread_mutex_init(&b.mtx, NULL);
 
+	/* the model switchboard would load, unless ASR_MODEL names one */
+	if (asr_ps_model(getenv("ASR_MODEL"))) {
+		fprintf(stderr, "asr: ASR_MODEL=%s: no acoustic model there\n",
+			getenv("ASR_MODEL"));
+		return 1;
+	}
+
 	err = libre_init();
 	if (!err)
 		err = load();
@@ -701,7 +710,8 @@ int main(int argc, char **argv)
 		return 1;
 
 	fprintf(stderr, "asr: %zu utterances, %zu vocabulary phrases, "
-		"%zu decoder threads\n", b.nu, b.vocab->n, nthr);
+		"%zu decoder threads\nasr: acoustic model %s\n", b.nu,
+		b.vocab->n, nthr, asr_ps_model_dir(NULL));
 	measure_decoder();
 	t0 = now_s();
 	for (size_t i = 0; !getenv("ASR_SKIP_WER") && i < nthr; i++)

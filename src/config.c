@@ -73,6 +73,9 @@ static const struct opt opts[] = {
 	{"asr_queue_s",  OPT_U32,  O(asr_queue_s), 1, 3600,
 	 "seconds of speech that may wait per decoder before some is "
 	 "dropped (20)"},
+	{"asr_model",    OPT_STR,  O(asr_model), 0, 0,
+	 "pocketsphinx acoustic model folder (the telephone-band model "
+	 "make builds, else Debian's en-us)"},
 	{"sf_url",       OPT_STR,  O(sf_url), 0, 0,
 	 "Salesforce Telephony Integration API base, https://DOMAIN."
 	 "my.salesforce-scrt.com/telephony/v1 (off)"},

@@ -38,6 +38,7 @@ struct config {
 	char asr_ws_url[CONFIG_STR];     /* ws backend default, or "" */
 	uint32_t asr_workers;            /* decoder threads; 0 = one per core */
 	uint32_t asr_queue_s;            /* audio waiting per worker, seconds */
+	char asr_model[CONFIG_STR];      /* pocketsphinx -hmm; "" = default */
 	/* CRM sync (src/crm): Salesforce's Telephony Integration API */
 	char sf_url[CONFIG_STR];         /* "" = off */
 	char sf_org_id[CONFIG_STR];

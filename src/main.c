@@ -352,6 +352,22 @@ static int serve(void)
 		goto out;
 	}
 
+	err = asr_ps_model(cfg->asr_model);
+	if (err) {
+		fprintf(stderr, "switchboard: asr_model '%s': no acoustic "
+			"model there (no readable mdef)\n", cfg->asr_model);
+		goto out;
+	}
+	{
+		bool adapted;
+		const char *dir = asr_ps_model_dir(&adapted);
+
+		log_info("pocketsphinx acoustic model: %s (%s)", dir,
+			 adapted ? "adapted" :
+			 "Debian's 16 kHz model, not adapted to telephone "
+			 "audio: see scripts/asr-model.sh");
+	}
+
 	/* decoders open on their threads: start-up does not wait */
 	err = asr_init(cfg->asr_backend, cfg->asr_workers, cfg->asr_queue_s);
 	if (err) {

@@ -153,6 +153,15 @@ struct asr_ws_msg {
 /* 0, EBADMSG (not JSON, or neither kind), ENOMEM */
 int  asr_ws_msg_parse(struct asr_ws_msg *m, const char *json, size_t len);
 
+/* pocketsphinx.c: the acoustic model directory decoders load (-hmm),
+ * set before the pool starts. NULL or "": the telephone-band model make
+ * builds, if it is there, else Debian's 16 kHz one. ENOENT: dir holds
+ * no model (no readable mdef). Never called (the unit tests): Debian's,
+ * so their figures do not move when the adapted model is rebuilt. */
+int  asr_ps_model(const char *dir);
+/* the directory decoders load; *adapted (if given): not Debian's */
+const char *asr_ps_model_dir(bool *adapted);
+
 /* dsp.c: G.711 and resampling, exposed for the unit tests */
 int16_t asr_ulaw(uint8_t u);
 int16_t asr_alaw(uint8_t a);

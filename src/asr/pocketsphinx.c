@@ -9,8 +9,15 @@
  * general model (vocab_ps.c). Each decoder keeps the searches of the
  * last few vocabularies it used, by serial; NULL goes back to the
  * general model's search.
+ *
+ * The acoustic model is the telephone-band adaptation of Debian's
+ * (scripts/asr-model.sh, built by make into ASR_TEL_MODELDIR) when it
+ * is there, else Debian's 16 kHz model; asr_model in the configuration
+ * names another.
  */
 #include <pthread.h>
+#include <string.h>
+#include <unistd.h>
 #include <pocketsphinx.h>
 #include <sphinxbase/err.h>
 #include <re.h>
@@ -20,6 +27,13 @@
 #ifndef ASR_PS_MODELDIR
 #define ASR_PS_MODELDIR "/usr/share/pocketsphinx/model"
 #endif
+/* where make writes the telephone-band model (scripts/asr-model.sh) */
+#ifndef ASR_TEL_MODELDIR
+#define ASR_TEL_MODELDIR ""
+#endif
+
+static char hmm_dir[512] = ASR_PS_MODELDIR "/en-us/en-us";
+static bool hmm_adapted;
 
 
 /* The search, chosen on bench/asr (docs/PERFORMANCE.md "Decoding cost
@@ -51,6 +65,43 @@ static void log_off(void)
 }
 
 
+static bool has_model(const char *dir)
+{
+	char path[600];
+
+	if (!dir || !*dir)
+		return false;
+	re_snprintf(path, sizeof(path), "%s/mdef", dir);
+	return access(path, R_OK) == 0;
+}
+
+
+int asr_ps_model(const char *dir)
+{
+	if (dir && *dir) {
+		if (!has_model(dir) || strlen(dir) >= sizeof(hmm_dir))
+			return ENOENT;
+		str_ncpy(hmm_dir, dir, sizeof(hmm_dir));
+		hmm_adapted = strcmp(dir, ASR_PS_MODELDIR "/en-us/en-us") != 0;
+		return 0;
+	}
+
+	/* the adapted model when it was built, else Debian's */
+	hmm_adapted = has_model(ASR_TEL_MODELDIR);
+	str_ncpy(hmm_dir, hmm_adapted ? ASR_TEL_MODELDIR :
+		 ASR_PS_MODELDIR "/en-us/en-us", sizeof(hmm_dir));
+	return 0;
+}
+
+
+const char *asr_ps_model_dir(bool *adapted)
+{
+	if (adapted)
+		*adapted = hmm_adapted;
+	return hmm_dir;
+}
+
+
 static void dec_destructor(void *arg)
 {
 	struct asr_ps *d = arg;
@@ -71,7 +122,7 @@ static int ps_open(void **decp)
 	pthread_mutex_lock(&init_mtx);
 
 	cfg = cmd_ln_init(NULL, ps_args(), TRUE,
-			  "-hmm", ASR_PS_MODELDIR "/en-us/en-us",
+			  "-hmm", hmm_dir,
 			  "-lm", ASR_PS_MODELDIR "/en-us/en-us.lm.bin",
 			  "-dict", ASR_PS_MODELDIR "/en-us/cmudict-en-us.dict",
 			  SEARCH_ARGS,

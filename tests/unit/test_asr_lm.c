@@ -297,8 +297,8 @@ static void test_unknown_words(void)
 {
 	const char *lines[] = {"reset the zentrix router", "zentrix",
 			       "fix the router",
-			       "a b c d e f g h i j k l m n o p q r s t u v "
-			       "w x y z aa bb cc dd ee ff gg"};
+			       ("a b c d e f g h i j k l m n o p q r s t u v "
+				"w x y z aa bb cc dd ee ff gg")};
 	const struct asr_lm_opt opt = {.smooth = ASR_LM_KNESER_NEY,
 				       .known = no_zentrix};
 	struct asr_lm_stats st;

@@ -9,7 +9,7 @@
  * default: on the project's telephone set it had fewer word errors than
  * the general model, alone or mixed with it, at a fifth of the CPU and
  * half the memory, since the search covers its ~2,000 words instead of
- * the general model's 134,000 (docs/PERFORMANCE.md "Call-center
+ * the general model's 72,547 (docs/PERFORMANCE.md "Call-center
  * language model"). asr_ps_language_model picks the general model or
  * both mixed instead.
  *

@@ -17,7 +17,7 @@
  * small trigram model of the phrases (lm.c) interpolated with the base
  * models (ps_vocab.c). Each decoder keeps the searches of the
  * last few vocabularies it used, by serial; NULL goes back to the
- * general model's search.
+ * base search.
  */
 #include <pthread.h>
 #include <string.h>
@@ -104,10 +104,10 @@ static void dec_destructor(void *arg)
 }
 
 
-/* The base search: the general model, and the call-center one when
- * there is one, interpolated. The decoder is opened without a model and
- * gets only this search (opening it with -lm would build a search over
- * the general model alone as well: ~60 MiB more per decoder). */
+/* The base search: the models asr_ps_language_model chose, interpolated
+ * when there are two. The decoder is opened without a model and gets
+ * only this search (opening it with -lm would also build a search over
+ * the general model that nothing uses: 40-60 MiB per decoder). */
 static int base_search(struct asr_ps *d)
 {
 	cmd_ln_t *cfg = ps_get_config(d->ps);

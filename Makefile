@@ -38,6 +38,13 @@ CPPFLAGS += -DASR_PS_MODELDIR='"$(shell pkg-config --variable=modeldir pocketsph
 ASR_MODEL := build/asr/en-us-tel
 CPPFLAGS += -DASR_TEL_MODELDIR='"$(CURDIR)/$(ASR_MODEL)"'
 
+# The call-center language model: tools/asr_lm.c builds it from
+# data/asr/callcenter.txt with the words of PocketSphinx's dictionary
+# (docs/PERFORMANCE.md "Call-center language model").
+ASR_DICT  := $(shell pkg-config --variable=modeldir pocketsphinx)/en-us/cmudict-en-us.dict
+ASR_CC_LM := $(BUILD)/asr/callcenter.arpa
+CPPFLAGS += -DASR_CC_LM='"$(abspath $(ASR_CC_LM))"'
+
 SRCS     := $(filter-out src/main.c,$(shell find src -name '*.c' | sort))
 OBJS     := $(SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS:= $(shell find tests/unit -name '*.c' | sort)
@@ -61,13 +68,13 @@ $(LIB): $(OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BIN): $(BUILD)/src/main.o $(LIB)
+$(BIN): $(BUILD)/src/main.o $(LIB) | $(ASR_CC_LM)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(UNIT): $(UNIT_OBJS) $(LIB)
+$(UNIT): $(UNIT_OBJS) $(LIB) | $(ASR_CC_LM)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/bench/%: bench/%.c $(LIB)
+$(BUILD)/bench/%: bench/%.c $(LIB) | $(ASR_CC_LM)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
@@ -80,6 +87,16 @@ $(BUILD)/tools/%: tools/%.c $(LIB)
 $(ASR_MODEL)/README: scripts/asr-model.sh scripts/asr-sendump2mixw.py \
 		data/asr/adapt.txt src/asr/dsp.c | $(BUILD)/tools/asr_ul16
 	ASR_UL16=$(BUILD)/tools/asr_ul16 scripts/asr-model.sh $(ASR_MODEL)
+
+# only the builder: the model is not rebuilt for every library change
+$(BUILD)/tools/asr_lm: tools/asr_lm.c $(BUILD)/src/asr/lm.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(ASR_CC_LM): data/asr/callcenter.txt $(BUILD)/tools/asr_lm
+	@mkdir -p $(dir $@)
+	$(BUILD)/tools/asr_lm $(ASR_DICT) $< $@.tmp
+	@mv $@.tmp $@
 
 deps:
 	@scripts/deps.sh

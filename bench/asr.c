@@ -10,12 +10,15 @@
  * not the test sentences.
  *
  * 1. Accuracy and speed: one decoder per core, each utterance decoded
- *    whole (as the pool does) with the general model and with the
+ *    whole (as the pool does) with the general model alone, with the
+ *    base model (ASR_LM: "callcenter", the default, "general" or a
+ *    path; see asr_ps_language_model) and with the base model and the
  *    vocabulary. WER = word-level Levenshtein distance / reference
  *    words, after lower-casing and dropping punctuation (asr_lm_errors),
  *    summed over the set and per condition. RTF = decoder thread CPU
  *    time / audio time. Memory: RSS growth for one decoder opened, and
- *    for its vocabulary search built, before any other thread runs.
+ *    for its vocabulary search built, before any other thread runs;
+ *    time to open a decoder (general, base).
  * 2. Concurrency: N legs fed at real-time pace (20 ms PCMU packets on a
  *    libre timer) through the real path (asr_stream_rtp: G.711, VAD,
  *    the worker pool, partials included), each leg speaking half of
@@ -32,16 +35,18 @@
  *    general model here (the pool does not pass vocabularies yet).
  *
  * Per-condition table and steps on stderr; one line on stdout:
- *   asr: WER …% general -> …% vocabulary (…), RTF …, … legs real-time,
- *   final p50 … ms p99 … ms, … MiB/decoder +… MiB/vocabulary
+ *   asr: WER …% general -> …% callcenter -> …% +vocabulary (…), RTF
+ *   …/…/…, … legs real-time, final p50 … ms p99 … ms, … MiB/decoder
+ *   (general …) +… MiB/vocabulary
  *
  *   bench/asr/run.sh       (renders the audio if needed, builds, runs)
  *   build/bench/asr [dir]  (dir: gen.sh's output, default build/asr-bench)
  *   ASR_STEP_S=20 ASR_NMAX=256 ASR_THREADS=2 ASR_SKIP_LOAD=1 ASR_SKIP_WER=1
- *   ASR_SKIP_VOCAB=1 (the accuracy pass with the general model only: half
- *   the time, for trying decoder settings)
+ *   ASR_SKIP_VOCAB=1 (the accuracy pass without the vocabulary: a third
+ *   less time, for trying decoder settings)
  *   ASR_MODEL=DIR (acoustic model; default: switchboard's, see
  *   asr_ps_model)
+ *   ASR_LM=general|callcenter|PATH
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -66,10 +71,11 @@ struct utt {
 	uint8_t *ulaw;
 	size_t n;                  /* samples at 8 kHz */
 	size_t speech_end;         /* after its last packet the VAD calls loud */
-	/* results, [0] general, [1] vocabulary */
-	unsigned err[2], words;
-	double cpu[2];
-	char *hyp[2];
+	/* results: [0] general model, [1] the base model (ASR_LM),
+	 * [2] base + vocabulary */
+	unsigned err[3], words;
+	double cpu[3];
+	char *hyp[3];
 };
 
 static struct {
@@ -79,9 +85,11 @@ static struct {
 	struct asr_vocab *vocab;
 	size_t next;               /* next utterance to decode, under mtx */
 	pthread_mutex_t mtx;
-	double rss_dec, rss_vocab; /* MiB, measured by the first thread */
+	const char *lm;            /* the base model */
+	double rss_gen, rss_dec, rss_vocab; /* MiB, before the threads */
+	double open_gen_ms, open_ms;        /* decoders opened */
 	double build_ms;           /* its vocabulary search, built */
-	bool skip_vocab;           /* ASR_SKIP_VOCAB: the general model only */
+	bool skip_vocab;           /* ASR_SKIP_VOCAB: no vocabulary pass */
 } b;
 
 
@@ -236,7 +244,7 @@ static int decode_one(void *dec, struct utt *u, int mode,
 	char *text = NULL;
 	int err;
 
-	err = be->vocabulary(dec, mode ? b.vocab : NULL);
+	err = be->vocabulary(dec, mode == 2 ? b.vocab : NULL);
 	if (err)
 		return err;
 
@@ -257,14 +265,39 @@ static int decode_one(void *dec, struct utt *u, int mode,
 }
 
 
+/* a decoder on the general model or on the base model; the backend's
+ * choice is process-wide, so threads take turns */
+static int open_dec(void **decp, bool general)
+{
+	int err;
+
+	pthread_mutex_lock(&b.mtx);
+	err = asr_ps_language_model(general ? "general" : b.lm);
+	if (!err)
+		err = asr_pocketsphinx.open(decp);
+	pthread_mutex_unlock(&b.mtx);
+	return err;
+}
+
+
 /* before any other thread runs, so RSS growth is this decoder's */
 static void measure_decoder(void)
 {
-	void *dec = NULL;
-	double r0 = rss_mib(), r1, t;
+	void *gen = NULL, *dec = NULL;
+	double r0 = rss_mib(), r1, t = now_s();
 
-	if (asr_pocketsphinx.open(&dec))
+	if (open_dec(&gen, true))
 		return;
+	b.open_gen_ms = (now_s() - t) * 1000.0;
+	r1 = rss_mib();
+	b.rss_gen = r1 - r0;
+	t = now_s();
+	if (open_dec(&dec, false)) {
+		asr_pocketsphinx.close(gen);
+		return;
+	}
+	b.open_ms = (now_s() - t) * 1000.0;
+	r0 = r1;
 	r1 = rss_mib();
 	b.rss_dec = r1 - r0;
 	t = now_s();
@@ -272,19 +305,25 @@ static void measure_decoder(void)
 	b.build_ms = (now_s() - t) * 1000.0;
 	b.rss_vocab = rss_mib() - r1;
 	asr_pocketsphinx.close(dec);
+	asr_pocketsphinx.close(gen);
 }
 
 
 static void *wer_thread(void *arg)
 {
-	void *dec = NULL;
+	bool same = !strcmp(b.lm, "general");
+	void *gen = NULL, *dec = NULL;
 	int err;
 	(void)arg;
 
-	err = asr_pocketsphinx.open(&dec);
+	err = open_dec(&gen, true);
+	if (!err)
+		err = open_dec(&dec, false);
 	if (err) {
 		fprintf(stderr, "asr: cannot open a decoder: %s\n",
 			strerror(err));
+		if (gen)
+			asr_pocketsphinx.close(gen);
 		return NULL;
 	}
 
@@ -302,8 +341,15 @@ static void *wer_thread(void *arg)
 		pcm = pcm16k(u, &n);
 		if (!pcm)
 			break;
-		for (int mode = 0; mode < (b.skip_vocab ? 1 : 2); mode++) {
-			err = decode_one(dec, u, mode, pcm, n);
+		for (int mode = 0; mode < (b.skip_vocab ? 2 : 3); mode++) {
+			/* the base model is the general one: mode 1 is 0 */
+			if (mode == 1 && same) {
+				u->err[1] = u->err[0];
+				u->cpu[1] = u->cpu[0];
+				u->hyp[1] = strdup(u->hyp[0] ? u->hyp[0] : "");
+				continue;
+			}
+			err = decode_one(mode ? dec : gen, u, mode, pcm, n);
 			if (err)
 				fprintf(stderr, "asr: %s: %s\n", u->file,
 					strerror(err));
@@ -312,20 +358,21 @@ static void *wer_thread(void *arg)
 	}
 
 	asr_pocketsphinx.close(dec);
+	asr_pocketsphinx.close(gen);
 	return NULL;
 }
 
 
 struct agg {
-	unsigned err[2], words;
-	double cpu[2], audio;
+	unsigned err[3], words;
+	double cpu[3], audio;
 	unsigned n;
 };
 
 
 static void agg_add(struct agg *a, const struct utt *u)
 {
-	for (int m = 0; m < 2; m++) {
+	for (int m = 0; m < 3; m++) {
 		a->err[m] += u->err[m];
 		a->cpu[m] += u->cpu[m];
 	}
@@ -343,10 +390,11 @@ static double pct(unsigned e, unsigned w)
 
 static void agg_print(const char *what, const struct agg *a)
 {
-	fprintf(stderr, "  %-22s %4u %5u  %6.1f%%  %6.1f%%   %.3f   %.3f\n",
-		what, a->n, a->words, pct(a->err[0], a->words),
-		pct(a->err[1], a->words), a->cpu[0] / a->audio,
-		a->cpu[1] / a->audio);
+	fprintf(stderr, "  %-22s %4u %5u  %6.1f%%  %6.1f%%  %6.1f%%   %.3f   "
+		"%.3f   %.3f\n", what, a->n, a->words, pct(a->err[0], a->words),
+		pct(a->err[1], a->words), pct(a->err[2], a->words),
+		a->cpu[0] / a->audio, a->cpu[1] / a->audio,
+		a->cpu[2] / a->audio);
 }
 
 
@@ -355,9 +403,9 @@ static void wer_table(struct agg *all)
 {
 	const char *keys[] = {"voice", "speed", "noise"};
 
-	fprintf(stderr, "\n  %-22s %4s %5s  %7s  %7s   %5s   %5s\n",
-		"condition", "utts", "words", "general", "vocab",
-		"RTF-g", "RTF-v");
+	fprintf(stderr, "\n  %-22s %4s %5s  %7s  %7s  %7s   %5s   %5s   %5s\n",
+		"condition", "utts", "words", "general", "base", "+vocab",
+		"RTF-g", "RTF-b", "RTF-v");
 	memset(all, 0, sizeof(*all));
 	for (size_t i = 0; i < b.nu; i++)
 		agg_add(all, &b.u[i]);
@@ -690,6 +738,13 @@ int main(int argc, char **argv)
 
 	if (nthr < 1 || nthr > 64)
 		nthr = 1;
+	/* the base model: "callcenter" (default), "general" or a path */
+	b.lm = (e = getenv("ASR_LM")) ? e : "callcenter";
+	err = asr_ps_language_model(b.lm);
+	if (err) {
+		fprintf(stderr, "asr: ASR_LM=%s: %s\n", b.lm, strerror(err));
+		return 1;
+	}
 	b.dir = argc > 1 ? argv[1] : "build/asr-bench";
 	b.skip_vocab = getenv("ASR_SKIP_VOCAB") != NULL;
 	pthread_mutex_init(&b.mtx, NULL);
@@ -710,23 +765,26 @@ int main(int argc, char **argv)
 		return 1;
 
 	fprintf(stderr, "asr: %zu utterances, %zu vocabulary phrases, "
-		"%zu decoder threads\nasr: acoustic model %s\n", b.nu,
-		b.vocab->n, nthr, asr_ps_model_dir(NULL));
+		"%zu decoder threads, language model %s\nasr: acoustic model "
+		"%s\n", b.nu, b.vocab->n, nthr, b.lm, asr_ps_model_dir(NULL));
 	measure_decoder();
 	t0 = now_s();
 	for (size_t i = 0; !getenv("ASR_SKIP_WER") && i < nthr; i++)
 		pthread_create(&thr[i], NULL, wer_thread, NULL);
 	for (size_t i = 0; !getenv("ASR_SKIP_WER") && i < nthr; i++)
 		pthread_join(thr[i], NULL);
-	fprintf(stderr, "accuracy pass: %.1f s; vocabulary search built in "
-		"%.0f ms\n", now_s() - t0, b.build_ms);
+	fprintf(stderr, "accuracy pass: %.1f s; decoder opened in %.0f ms "
+		"(general: %.0f ms), vocabulary search built in %.0f ms\n",
+		now_s() - t0, b.open_ms, b.open_gen_ms, b.build_ms);
 
 	if (getenv("ASR_SHOW")) {
 		for (size_t i = 0; i < b.nu; i++)
-			fprintf(stderr, "%s\n  ref %s\n  gen %s\n  voc %s\n",
-				b.u[i].file, b.u[i].text,
+			fprintf(stderr, "%s\n  ref %s\n  gen %s\n  "
+				"base %s\n  voc %s\n", b.u[i].file,
+				b.u[i].text,
 				b.u[i].hyp[0] ? b.u[i].hyp[0] : "",
-				b.u[i].hyp[1] ? b.u[i].hyp[1] : "");
+				b.u[i].hyp[1] ? b.u[i].hyp[1] : "",
+				b.u[i].hyp[2] ? b.u[i].hyp[2] : "");
 	}
 	wer_table(&all);
 
@@ -734,20 +792,22 @@ int main(int argc, char **argv)
 	if (!getenv("ASR_SKIP_LOAD") && load_test(step_s, nmax, &best))
 		fprintf(stderr, "asr: the pool did not start\n");
 
-	printf("asr: WER %.1f%% general -> %.1f%% vocabulary (%u utterances, "
-	       "%u words), RTF %.3f/%.3f, %zu legs real-time on %zu cores, "
-	       "final p50 %.0f ms p99 %.0f ms, %.0f MiB/decoder "
-	       "+%.0f MiB/vocabulary (built in %.0f ms)\n",
-	       pct(all.err[0], all.words), pct(all.err[1], all.words), all.n,
-	       all.words, all.cpu[0] / all.audio, all.cpu[1] / all.audio,
-	       best.n, nthr, best.p50, best.p99, b.rss_dec, b.rss_vocab,
-	       b.build_ms);
+	printf("asr: WER %.1f%% general -> %.1f%% %s -> %.1f%% +vocabulary "
+	       "(%u utterances, %u words), RTF %.3f/%.3f/%.3f, %zu legs "
+	       "real-time on %zu cores, final p50 %.0f ms p99 %.0f ms, "
+	       "%.0f MiB/decoder (general %.0f) +%.0f MiB/vocabulary "
+	       "(built in %.0f ms)\n",
+	       pct(all.err[0], all.words), pct(all.err[1], all.words), b.lm,
+	       pct(all.err[2], all.words), all.n, all.words,
+	       all.cpu[0] / all.audio, all.cpu[1] / all.audio,
+	       all.cpu[2] / all.audio, best.n, nthr, best.p50, best.p99,
+	       b.rss_dec, b.rss_gen, b.rss_vocab, b.build_ms);
 
 	for (size_t i = 0; i < b.nu; i++) {
 		free(b.u[i].text);
 		free(b.u[i].ulaw);
-		free(b.u[i].hyp[0]);
-		free(b.u[i].hyp[1]);
+		for (int m = 0; m < 3; m++)
+			free(b.u[i].hyp[m]);
 	}
 	mem_deref(b.vocab);
 	libre_close();

@@ -66,6 +66,9 @@ static const struct opt opts[] = {
 	{"asr_backend",  OPT_STR,  O(asr_backend), 0, 0,
 	 "live transcription for queues that name no backend: "
 	 "pocketsphinx, ws or off (pocketsphinx)"},
+	{"asr_lm",       OPT_STR,  O(asr_lm), 0, 0,
+	 "pocketsphinx's language model: callcenter, general or the path "
+	 "of an ARPA or binary model (callcenter)"},
 	{"asr_ws_url",   OPT_STR,  O(asr_ws_url), 0, 0,
 	 "the ws backend's server, ws://IP:PORT/PATH (none)"},
 	{"asr_workers",  OPT_U32,  O(asr_workers), 0, 64,
@@ -125,6 +128,7 @@ void config_defaults(struct config *cfg)
 	cfg->reg_max_expires = 3600;
 	cfg->nonce_ttl = 300;
 	str_ncpy(cfg->asr_backend, "pocketsphinx", sizeof(cfg->asr_backend));
+	str_ncpy(cfg->asr_lm, "callcenter", sizeof(cfg->asr_lm));
 	cfg->asr_queue_s = 20;
 	cfg->auth_max_failures = 3;
 	cfg->log_level = LOG_INFO;

@@ -35,6 +35,7 @@ struct config {
 	char api_allowed_origins[CONFIG_STR]; /* CORS, see api/cors.c */
 	char opencti_origins[CONFIG_STR]; /* Salesforce orgs of /opencti/ */
 	char asr_backend[CONFIG_STR];    /* "pocketsphinx", "ws" or "off" */
+	char asr_lm[CONFIG_STR];         /* "callcenter", "general" or a path */
 	char asr_ws_url[CONFIG_STR];     /* ws backend default, or "" */
 	uint32_t asr_workers;            /* decoder threads; 0 = one per core */
 	uint32_t asr_queue_s;            /* audio waiting per worker, seconds */

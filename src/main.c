@@ -295,6 +295,15 @@ static int serve(void)
 		err = EINVAL;
 		goto out;
 	}
+	err = asr_ps_language_model(cfg->asr_lm);
+	if (err) {
+		fprintf(stderr, "switchboard: asr_lm '%s': %s\n", cfg->asr_lm,
+			err == ENOENT ? "no such file (callcenter, general "
+			"or a model's path; make builds callcenter)" :
+			strerror(err));
+		goto out;
+	}
+
 	sc.realm = cfg->realm;
 	sc.digest_algorithms = cfg->digest_algorithms;
 	sc.reg_min_expires = cfg->reg_min_expires;

@@ -60,6 +60,14 @@ struct asr_backend {
 
 extern const struct asr_backend asr_pocketsphinx;
 
+/* The language model pocketsphinx decodes with, before its first
+ * decoder opens: "callcenter" (the default: the model built from
+ * data/asr/callcenter.txt, alone), "general" (pocketsphinx-en-us's
+ * general model), "mixed" (both, interpolated half and half) or the
+ * path of an ARPA or sphinx binary model used alone.
+ * EINVAL: NULL or empty; ENOENT: no such file. */
+int asr_ps_language_model(const char *lm);
+
 struct asr_result {
 	const char *call_id;
 	const char *agent;         /* the call's agent, or NULL */

@@ -4,11 +4,20 @@
  * model, its general language model and dictionary. Its log goes
  * nowhere; our own says what failed.
  *
+ * The base search uses the call-center model built from
+ * data/asr/callcenter.txt at build time (tools/asr_lm.c), alone by
+ * default: on the project's telephone set it had fewer word errors than
+ * the general model, alone or mixed with it, at a fifth of the CPU and
+ * half the memory, since the search covers its ~2,000 words instead of
+ * the general model's 72,547 (docs/PERFORMANCE.md "Call-center
+ * language model"). asr_ps_language_model picks the general model or
+ * both mixed instead.
+ *
  * A domain vocabulary (asr_vocab) becomes a second n-gram search: a
- * small trigram model of the phrases (lm.c) interpolated with the
- * general model (vocab_ps.c). Each decoder keeps the searches of the
+ * small trigram model of the phrases (lm.c) interpolated with the base
+ * models (ps_vocab.c). Each decoder keeps the searches of the
  * last few vocabularies it used, by serial; NULL goes back to the
- * general model's search.
+ * base search.
  *
  * The acoustic model is the telephone-band adaptation of Debian's
  * (scripts/asr-model.sh, built by make into ASR_TEL_MODELDIR) when it
@@ -49,6 +58,52 @@ static bool hmm_adapted;
 #define SEARCH_ARGS \
 	"-fwdflat", "no", \
 	"-maxhmmpf", "5000"
+
+/* the Makefile's build/asr/callcenter.arpa, as an absolute path */
+#ifndef ASR_CC_LM
+#define ASR_CC_LM "build/asr/callcenter.arpa"
+#endif
+
+#define GENERAL_LM ASR_PS_MODELDIR "/en-us/en-us.lm.bin"
+#define BASE_SEARCH "base"
+
+/* share of the call-center model in the "mixed" base search */
+#define CC_WEIGHT 0.5f
+
+/* what asr_ps_language_model chose: the general model, a call-center
+ * model (path), or both */
+static struct {
+	bool general;
+	char path[512];            /* "": none */
+} lmc = {false, ASR_CC_LM};
+
+
+int asr_ps_language_model(const char *lm)
+{
+	bool general = false;
+
+	if (!lm || !*lm)
+		return EINVAL;
+	if (!strcmp(lm, "general")) {
+		lmc.general = true;
+		lmc.path[0] = '\0';
+		return 0;
+	}
+	if (!strcmp(lm, "mixed")) {
+		general = true;
+		lm = ASR_CC_LM;
+	}
+	else if (!strcmp(lm, "callcenter")) {
+		lm = ASR_CC_LM;
+	}
+	if (access(lm, R_OK))
+		return ENOENT;
+	if (strlen(lm) >= sizeof(lmc.path))
+		return ENAMETOOLONG;
+	lmc.general = general;
+	strcpy(lmc.path, lm);
+	return 0;
+}
 
 
 /* SphinxBase logs through one process-wide FILE; "-logfn" makes every
@@ -107,8 +162,63 @@ static void dec_destructor(void *arg)
 	struct asr_ps *d = arg;
 
 	pthread_mutex_lock(&init_mtx);
+	for (size_t i = 0; i < d->nlm; i++)
+		ngram_model_free(d->lm[i]);
 	ps_free(d->ps);
 	pthread_mutex_unlock(&init_mtx);
+}
+
+
+/* The base search: the models asr_ps_language_model chose, interpolated
+ * when there are two. The decoder is opened without a model and gets
+ * only this search (opening it with -lm would also build a search over
+ * the general model that nothing uses: 40-60 MiB per decoder). */
+static int base_search(struct asr_ps *d)
+{
+	cmd_ln_t *cfg = ps_get_config(d->ps);
+	logmath_t *lmath = ps_get_logmath(d->ps);
+	ngram_model_t *set;
+	int err;
+
+	/* each model takes its own reference to the log-math, and needs
+	 * the decoder's config to apply the language weight as it reads */
+	if (lmc.general) {
+		d->lm[d->nlm] = ngram_model_read(cfg, GENERAL_LM, NGRAM_AUTO,
+						 lmath);
+		if (!d->lm[d->nlm])
+			return ENOENT;
+		d->lmname[d->nlm++] = "general";
+	}
+	if (lmc.path[0]) {
+		d->lm[d->nlm] = ngram_model_read(cfg, lmc.path, NGRAM_AUTO,
+						 lmath);
+		if (!d->lm[d->nlm])
+			return ENOENT;
+		d->lmname[d->nlm++] = "callcenter";
+	}
+	if (!d->nlm)
+		return EINVAL;
+
+	if (d->nlm == 1) {
+		d->w[0] = 1.0f;
+		set = ngram_model_retain(d->lm[0]);
+	}
+	else {
+		d->w[0] = 1.0f - CC_WEIGHT;
+		d->w[1] = CC_WEIGHT;
+		/* the set retains its models */
+		set = ngram_model_set_init(cfg, d->lm, (char **)d->lmname,
+					   d->w, (int32)d->nlm);
+		if (!set)
+			return ENOMEM;
+	}
+
+	d->base = BASE_SEARCH;
+	err = ps_set_lm(d->ps, BASE_SEARCH, set) < 0 ? EINVAL : 0;
+	ngram_model_free(set);
+	if (!err && ps_set_search(d->ps, BASE_SEARCH) < 0)
+		err = EINVAL;
+	return err;
 }
 
 
@@ -117,13 +227,18 @@ static int ps_open(void **decp)
 	cmd_ln_t *cfg;
 	ps_decoder_t *ps = NULL;
 	struct asr_ps *d;
+	int err;
 
 	pthread_once(&log_once, log_off);
+
+	d = mem_zalloc(sizeof(*d), dec_destructor);
+	if (!d)
+		return ENOMEM;
+
 	pthread_mutex_lock(&init_mtx);
 
 	cfg = cmd_ln_init(NULL, ps_args(), TRUE,
 			  "-hmm", hmm_dir,
-			  "-lm", ASR_PS_MODELDIR "/en-us/en-us.lm.bin",
 			  "-dict", ASR_PS_MODELDIR "/en-us/cmudict-en-us.dict",
 			  SEARCH_ARGS,
 			  NULL);
@@ -131,21 +246,16 @@ static int ps_open(void **decp)
 		ps = ps_init(cfg);
 		cmd_ln_free_r(cfg);
 	}
+	d->ps = ps;
+	err = !cfg ? EINVAL : !ps ? ENOENT : base_search(d);
 
 	pthread_mutex_unlock(&init_mtx);
 
-	if (!cfg)
-		return EINVAL;
-	if (!ps)
-		return ENOENT;
-
-	d = mem_zalloc(sizeof(*d), dec_destructor);
-	if (!d) {
-		ps_free(ps);
-		return ENOMEM;
+	if (err) {
+		mem_deref(d);
+		return err;
 	}
 
-	d->ps = ps;
 	*decp = d;
 	return 0;
 }

@@ -8,19 +8,31 @@
 
 #include <stdint.h>
 #include <pocketsphinx.h>
+#include <sphinxbase/ngram_model.h>
 
 struct asr_vocab;
 
 enum {
-	/* searches kept per decoder, besides the general one: each is
-	 * a whole second n-gram search over the general vocabulary
-	 * (~60 MB, see docs/NOTES.md "ASR"), so two, the least recently
-	 * used evicted */
+	/* searches kept per decoder, besides the base one: each is a
+	 * whole second n-gram search over the base models' words (~40 MB
+	 * with the general model, ~16 MB with the call-center one alone,
+	 * see docs/NOTES.md "ASR"), so two, the least recently used
+	 * evicted */
 	ASR_PS_CACHE = 2,
 };
 
+/* the models of the decoder's base search (asr_ps_language_model),
+ * interpolated with these weights (one model: used alone); a
+ * vocabulary adds its own */
+enum { ASR_PS_BASE_MAX = 2 };
+
 struct asr_ps {
 	ps_decoder_t *ps;
+	const char *base;          /* name of the search without vocabulary */
+	ngram_model_t *lm[ASR_PS_BASE_MAX];  /* our references */
+	const char *lmname[ASR_PS_BASE_MAX];
+	float32 w[ASR_PS_BASE_MAX];
+	size_t nlm;
 	struct {
 		uint64_t serial;   /* 0: free slot */
 		uint64_t used;

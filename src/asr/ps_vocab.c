@@ -2,9 +2,10 @@
  * ps_vocab.c — a domain vocabulary in a PocketSphinx decoder.
  *
  * The phrases' trigram model (lm.c) is read back as an sphinxbase model
- * and interpolated with the general model (ngram_model_set: each word's
- * probability is DOMAIN_WEIGHT times the domain model's plus the rest
- * times the general one's), so words and word sequences of the domain
+ * and interpolated with the decoder's base models (ngram_model_set: each
+ * word's probability is DOMAIN_WEIGHT times the domain model's plus the
+ * rest times the base search's: the call-center model, the general one
+ * or both, see pocketsphinx.c), so words and word sequences of the domain
  * get much likelier while everything else can still be recognized. The
  * result is a named n-gram search of the decoder ("v" + serial), kept
  * for the next utterances of the same vocabulary.
@@ -33,7 +34,6 @@
 /* share of the domain model in the interpolation: see docs/NOTES.md
  * "ASR" for what was measured */
 #define DOMAIN_WEIGHT 0.3f
-#define GENERAL_SEARCH "_default"
 
 static void search_name(char *buf, size_t sz, uint64_t serial)
 {
@@ -92,28 +92,38 @@ static ngram_model_t *domain_lm(struct asr_ps *d, const struct asr_vocab *v,
 }
 
 
+/* the base search's models, their weights scaled by what the domain
+ * model leaves */
 static int build(struct asr_ps *d, const struct asr_vocab *v,
 		 const char *name)
 {
-	ngram_model_t *general, *domain, *set;
-	ngram_model_t *lms[2];
-	char *names[2] = {"general", "domain"};
-	const float32 w[2] = {1.0f - DOMAIN_WEIGHT, DOMAIN_WEIGHT};
+	ngram_model_t *domain, *set;
+	ngram_model_t *lms[ASR_PS_BASE_MAX + 1];
+	char *names[ASR_PS_BASE_MAX + 1];
+	float32 w[ASR_PS_BASE_MAX + 1];
+	size_t n = d->nlm;
 	int err;
 
-	general = ps_get_lm(d->ps, GENERAL_SEARCH);
-	if (!general)
+	if (!n)
 		return ENOENT;
 
 	domain = domain_lm(d, v, &err);
 	if (!domain)
 		return err;
 
+	for (size_t i = 0; i < n; i++) {
+		lms[i] = d->lm[i];
+		names[i] = (char *)d->lmname[i];
+		w[i] = d->w[i] * (1.0f - DOMAIN_WEIGHT);
+	}
+	lms[n] = domain;
+	names[n] = "domain";
+	w[n] = DOMAIN_WEIGHT;
+
 	/* the set takes its own references (this sphinxbase retains
 	 * them; LeakSanitizer caught an extra one on the general model) */
-	lms[0] = general;
-	lms[1] = domain;
-	set = ngram_model_set_init(ps_get_config(d->ps), lms, names, w, 2);
+	set = ngram_model_set_init(ps_get_config(d->ps), lms, names, w,
+				   (int32)n + 1);
 	ngram_model_free(domain);
 	if (!set)
 		return ENOMEM;
@@ -136,7 +146,7 @@ int asr_ps_vocabulary(void *dec, const struct asr_vocab *v)
 		return EINVAL;
 
 	if (!v || !v->n) {
-		if (ps_set_search(d->ps, GENERAL_SEARCH) < 0)
+		if (ps_set_search(d->ps, d->base) < 0)
 			return EIO;
 		d->active = 0;
 		return 0;
@@ -160,8 +170,8 @@ int asr_ps_vocabulary(void *dec, const struct asr_vocab *v)
 			slot = i;
 	}
 
-	/* the general search is active while the evicted one goes */
-	if (ps_set_search(d->ps, GENERAL_SEARCH) < 0)
+	/* the base search is active while the evicted one goes */
+	if (ps_set_search(d->ps, d->base) < 0)
 		return EIO;
 	d->active = 0;
 

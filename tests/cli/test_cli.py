@@ -44,6 +44,9 @@ def test_bad_option_value_exits_1():
     check(r.returncode == 1 and "--rtp-ports" in r.stderr, r)
     r = run("serve", "--sip-listen", "nowhere")
     check(r.returncode == 1 and "IP:PORT" in r.stderr, r)
+    r = run("serve", "--asr-lm", "/nonexistent/model.arpa")
+    check(r.returncode == 1 and "asr_lm" in r.stderr and
+          "no such file" in r.stderr, r)
 
 
 def test_bad_config_names_file_line_key():

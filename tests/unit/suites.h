@@ -17,6 +17,7 @@ extern const struct unit_suite nba_suite;
 extern const struct unit_suite nba_rules_suite;
 extern const struct unit_suite crm_suite;
 extern const struct unit_suite asr_vocab_suite;
+extern const struct unit_suite asr_lm_suite;
 
 static const struct unit_suite *const unit_suites[] = {
 	&wheel_suite,
@@ -32,6 +33,7 @@ static const struct unit_suite *const unit_suites[] = {
 	&nba_rules_suite,
 	&crm_suite,
 	&asr_vocab_suite,
+	&asr_lm_suite,
 };
 
 #endif

@@ -22,9 +22,13 @@
  * which workers serve first while the oldest final has waited less than
  * FINAL_GRACE_MS: a partial is only useful if it is fresh, a final can
  * wait a little but not for long. There is at most one partial per
- * speaking stream (its pace). They are not queued at all once the
- * finals waiting fill half the bound: past that the pool is overloaded
- * and finals matter more. (Serving finals always first was tried: on
+ * speaking stream (its pace). They are not queued at all while the
+ * finals already waiting would take the workers longer than that grace
+ * to decode (at the speed recent decodes went): the pool is then
+ * overloaded, and finals, which are stored, matter more than partials,
+ * which are shown and replaced. Before this, partials were refused only
+ * once finals filled half the bound, and on bench/asr 40 legs on 2 cores
+ * lost finals while partials still ran. (Serving finals always first was tried: on
  * cores shared with other work a stream's partials then never ran, the
  * final took them off the queue first.)
  *
@@ -102,6 +106,7 @@ static struct {
 	asr_result_h *h;
 	void *arg;
 	uint64_t dropped;
+	double rtf;                /* decode time / audio, recent, on the loop */
 } p;
 
 
@@ -236,16 +241,17 @@ static void mq_handler(int id, void *data, void *arg)
 	(void)id;
 	(void)arg;
 
-	/* how fast this stream's partials decode now (the cores may be
-	 * shared): the next one is sized by it */
-	if (j->r.partial) {
-		const double audio_ms = (double)j->n / 16;
+	/* how fast decodes go now (the cores may be shared): the pool's
+	 * backlog is judged by it, a stream's next partial sized by its own */
+	if (j->n >= 1600) {
+		const double rtf = (double)j->dec_ms / ((double)j->n / 16);
 
-		j->pace->busy = false;
-		if (audio_ms >= 100)
-			j->pace->rtf = (j->pace->rtf +
-					(double)j->dec_ms / audio_ms) / 2;
+		p.rtf = (p.rtf + rtf) / 2;
+		if (j->r.partial)
+			j->pace->rtf = (j->pace->rtf + rtf) / 2;
 	}
+	if (j->r.partial)
+		j->pace->busy = false;
 
 	if (j->spec) {
 		struct asr_pace *pc = j->pace;
@@ -325,6 +331,13 @@ static void drop_partial(struct asr_pace *pace, struct job *j)
 }
 
 
+/* under mtx: how long the workers need for the finals queued now */
+static double backlog_ms(void)
+{
+	return (double)p.queued / 16 * p.rtf / p.nthr;
+}
+
+
 static bool enqueue(const struct asr_result *meta, int16_t *pcm, size_t n,
 		    struct asr_vocab *vocab, struct asr_pace *pace, bool spec)
 {
@@ -354,7 +367,8 @@ static bool enqueue(const struct asr_result *meta, int16_t *pcm, size_t n,
 	pthread_mutex_lock(&p.mtx);
 	/* an utterance longer than the bound still goes to an empty queue;
 	 * a speculation only there */
-	ok = meta->partial ? p.queued <= p.queue_max / 2 :
+	ok = meta->partial ? backlog_ms() <= FINAL_GRACE_MS &&
+		list_count(&p.partials) < p.nthr :
 		!p.jobs.head || (!spec && p.queued + n <= p.queue_max);
 	if (ok && meta->partial) {
 		list_append(&p.partials, &j->le, j);
@@ -515,6 +529,7 @@ int asr_pool_start(void)
 	pthread_cond_init(&p.cond, NULL);
 	list_init(&p.jobs);
 	list_init(&p.partials);
+	p.rtf = RTF_GUESS;
 	p.stop = false;
 	p.queue_max = (size_t)workers *
 		(p.queue_s ? p.queue_s : QUEUE_MAX_S) * 16000;

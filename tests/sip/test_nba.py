@@ -27,9 +27,11 @@ from test_transcribe import with_wav  # noqa: E402
 
 NUMBER = "+15550100"
 SENTENCE = "I want to cancel my subscription"
-# pocketsphinx hears "that is ridiculous i am so frustrated": no intent,
-# clearly negative
-UPSET = "this is ridiculous I am so frustrated"
+# no intent, clearly negative. ("this is ridiculous I am so frustrated"
+# was heard as "the has ridiculous i cancel frustrated" once the
+# call-center language model was the default: a domain model pulls
+# unclear words toward its own, see docs/NOTES.md "ASR")
+UPSET = "this is ridiculous and I am really frustrated"
 
 PROVISION = {
     "agents": [

@@ -398,7 +398,20 @@ static void agg_print(const char *what, const struct agg *a)
 }
 
 
-/* overall, then grouped by each condition's value */
+/* whether one of the queue vocabulary's phrases is in the utterance
+ * (case-insensitive, as text): the vocabulary is meant to help there */
+static bool has_phrase(const struct utt *u)
+{
+	for (size_t i = 0; b.vocab && i < b.vocab->n; i++) {
+		if (strcasestr(u->text, b.vocab->phrases[i]))
+			return true;
+	}
+	return false;
+}
+
+
+/* overall, then grouped by each condition's value, then by whether the
+ * utterance holds a vocabulary phrase */
 static void wer_table(struct agg *all)
 {
 	const char *keys[] = {"voice", "speed", "noise"};
@@ -441,6 +454,18 @@ static void wer_table(struct agg *all)
 			snprintf(what, sizeof(what), "%s=%s", keys[k], v);
 			agg_print(what, &a);
 		}
+	}
+
+	for (int yes = 1; yes >= 0; yes--) {
+		struct agg a;
+
+		memset(&a, 0, sizeof(a));
+		for (size_t i = 0; i < b.nu; i++) {
+			if (has_phrase(&b.u[i]) == (bool)yes)
+				agg_add(&a, &b.u[i]);
+		}
+		agg_print(yes ? "vocabulary phrase" : "no vocabulary phrase",
+			  &a);
 	}
 	fprintf(stderr, "\n");
 }

@@ -7,7 +7,7 @@ PKGS="build-essential clang pkg-config libre-dev libsqlite3-dev libssl-dev
       sqlite3 sip-tester baresip-core python3 kamailio jq tshark
       libclang-rt-14-dev procps iproute2 curl espeak-ng sox chromium nodejs
       libpocketsphinx-dev pocketsphinx-en-us flite
-      sphinxtrain sphinxbase-utils
+      sphinxtrain sphinxbase-utils pocketsphinx
       libcurl4-openssl-dev python3-cryptography"
 
 missing=""

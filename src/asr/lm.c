@@ -313,19 +313,35 @@ static int count(struct model *m)
 }
 
 
+/* The gram of order k (1 or 2) made of the k words at w: a history of
+ * the order above, or the lower-order gram a back-off lands on. */
+static struct gram *gram_of(struct model *m, int k, const uint32_t *w)
+{
+	return k == 1 ? gram_find(&m->o[0], w[0], 0, 0) :
+		gram_find(&m->o[1], w[0], w[1], 0);
+}
+
+
+/* Unigram probabilities: maximum likelihood over the counts in .e
+ * (plain counts, or Kneser-Ney's continuation counts). */
+static void estimate_unigrams(struct grams *u)
+{
+	uint64_t total = 0;
+
+	for (size_t i = 0; i < u->n; i++)
+		total += u->g[i].e;
+	for (size_t i = 0; i < u->n; i++)
+		u->g[i].p = (double)u->g[i].e / (double)total;
+}
+
+
 /* The order-k grams (k = 1, 2) sharing a history sit together: their
  * discounted probabilities, and the history's back-off weight, which
  * gives what the discount freed to the next lower order's probability of
  * the words not seen after this history. */
 static void estimate_absolute(struct model *m)
 {
-	struct grams *u = &m->o[0];
-	uint64_t total = 0;
-
-	for (size_t i = 0; i < u->n; i++)
-		total += u->g[i].c;
-	for (size_t i = 0; i < u->n; i++)
-		u->g[i].p = (double)u->g[i].c / (double)total;
+	estimate_unigrams(&m->o[0]);
 
 	for (int k = 1; k < 3; k++) {
 		struct grams *gs = &m->o[k];
@@ -342,19 +358,14 @@ static void estimate_absolute(struct model *m)
 							  k * sizeof(uint32_t));
 			     j++) {
 				c += gs->g[j].c;
-				lower += (k == 1 ?
-					  gram_find(u, gs->g[j].w[1], 0, 0) :
-					  gram_find(&m->o[1], gs->g[j].w[1],
-						    gs->g[j].w[2], 0))->p;
+				lower += gram_of(m, k, gs->g[j].w + 1)->p;
 			}
 			types = j - i;
 
 			for (size_t x = i; x < j; x++)
 				gs->g[x].p = (gs->g[x].c - DISCOUNT) / (double)c;
 
-			hist = k == 1 ? gram_find(u, gs->g[i].w[0], 0, 0) :
-				gram_find(&m->o[1], gs->g[i].w[0],
-					  gs->g[i].w[1], 0);
+			hist = gram_of(m, k, gs->g[i].w);
 			if (hist) {
 				double left = 1.0 - lower;
 
@@ -409,15 +420,8 @@ static double ney_discount(const struct grams *gs)
 
 static void estimate_kn(struct model *m)
 {
-	struct grams *u = &m->o[0];
-	uint64_t total = 0;
-
 	continuation_counts(m);
-
-	for (size_t i = 0; i < u->n; i++)
-		total += u->g[i].e;
-	for (size_t i = 0; i < u->n; i++)
-		u->g[i].p = (double)u->g[i].e / (double)total;
+	estimate_unigrams(&m->o[0]);
 
 	for (int k = 1; k < 3; k++) {
 		struct grams *gs = &m->o[k];
@@ -439,18 +443,14 @@ static void estimate_kn(struct model *m)
 			 * lower order: the history's back-off weight */
 			gamma = d * (double)(j - i) / (double)c;
 			for (size_t x = i; x < j; x++) {
-				const struct gram *lo = k == 1 ?
-					gram_find(u, gs->g[x].w[1], 0, 0) :
-					gram_find(&m->o[1], gs->g[x].w[1],
-						  gs->g[x].w[2], 0);
+				const struct gram *lo =
+					gram_of(m, k, gs->g[x].w + 1);
 
 				gs->g[x].p = (gs->g[x].e - d) / (double)c +
 					gamma * lo->p;
 			}
 
-			hist = k == 1 ? gram_find(u, gs->g[i].w[0], 0, 0) :
-				gram_find(&m->o[1], gs->g[i].w[0],
-					  gs->g[i].w[1], 0);
+			hist = gram_of(m, k, gs->g[i].w);
 			if (hist)
 				hist->bo = gamma;
 		}

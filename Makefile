@@ -89,7 +89,7 @@ $(ASR_MODEL)/README: scripts/asr-model.sh scripts/asr-sendump2mixw.py \
 	ASR_UL16=$(BUILD)/tools/asr_ul16 scripts/asr-model.sh $(ASR_MODEL)
 
 # only the builder: the model is not rebuilt for every library change
-$(BUILD)/tools/asr_lm: tools/asr_lm.c $(BUILD)/src/asr/lm.o
+$(BUILD)/tools/asr_lm: tools/asr_lm.c $(BUILD)/src/asr/lm.o $(BUILD)/src/util/file.o
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 

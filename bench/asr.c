@@ -57,6 +57,8 @@
 #include <re.h>
 #include "asr/asr.h"
 #include "asr/lm.h"
+#include "util/file.h"
+#include "bench.h"
 
 enum {
 	UTT_MAX = 2000,
@@ -111,45 +113,6 @@ static double cpu_s(void)
 }
 
 
-static double rss_mib(void)
-{
-	FILE *f = fopen("/proc/self/statm", "r");
-	unsigned long size = 0, res = 0;
-
-	if (!f)
-		return 0;
-	if (fscanf(f, "%lu %lu", &size, &res) != 2)
-		res = 0;
-	fclose(f);
-	return (double)res * (double)sysconf(_SC_PAGESIZE) / 1048576.0;
-}
-
-
-static char *read_file(const char *path, size_t *lenp)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long len;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 &&
-	    fseek(f, 0, SEEK_SET) == 0) {
-		buf = malloc((size_t)len + 1);
-		if (buf && fread(buf, 1, (size_t)len, f) != (size_t)len) {
-			free(buf);
-			buf = NULL;
-		}
-		if (buf) {
-			buf[len] = '\0';
-			*lenp = (size_t)len;
-		}
-	}
-	fclose(f);
-	return buf;
-}
-
-
 /* manifest.tsv: file, voice, speed, noise, text */
 static int load(void)
 {
@@ -157,8 +120,7 @@ static int load(void)
 	size_t len;
 
 	snprintf(path, sizeof(path), "%s/manifest.tsv", b.dir);
-	man = read_file(path, &len);
-	if (!man) {
+	if (file_read(path, &man, &len)) {
 		fprintf(stderr, "asr: no %s: run bench/asr/gen.sh first\n",
 			path);
 		return ENOENT;
@@ -167,16 +129,18 @@ static int load(void)
 	for (line = strtok_r(man, "\n", &save); line && b.nu < UTT_MAX;
 	     line = strtok_r(NULL, "\n", &save)) {
 		struct utt *u = &b.u[b.nu];
-		char text[512];
+		char text[512], *ul;
 
 		if (sscanf(line, "%63[^\t]\t%31[^\t]\t%7[^\t]\t%7[^\t]\t%511[^\n]",
 			   u->file, u->voice, u->speed, u->noise, text) != 5)
 			continue;
 		u->text = strdup(text);
 		snprintf(path, sizeof(path), "%s/%s", b.dir, u->file);
-		u->ulaw = (uint8_t *)read_file(path, &u->n);
-		if (!u->text || !u->ulaw)
+		if (!u->text || file_read(path, &ul, &u->n)) {
+			mem_deref(man);
 			return ENOENT;
+		}
+		u->ulaw = (uint8_t *)ul;
 		for (size_t k = 0; k + PKT <= u->n; k += PKT) {
 			int16_t pcm[PKT];
 
@@ -187,7 +151,7 @@ static int load(void)
 		}
 		++b.nu;
 	}
-	free(man);
+	mem_deref(man);
 	return b.nu ? 0 : ENODATA;
 }
 
@@ -200,8 +164,7 @@ static int load_vocab(void)
 	int err;
 
 	snprintf(path, sizeof(path), "bench/asr/vocabulary.txt");
-	txt = read_file(path, &len);
-	if (!txt) {
+	if (file_read(path, &txt, &len)) {
 		fprintf(stderr, "asr: no %s (run from the repository)\n",
 			path);
 		return ENOENT;
@@ -211,7 +174,7 @@ static int load_vocab(void)
 		phr[n++] = line;
 
 	err = asr_vocab_alloc(&b.vocab, "bench", phr, n);
-	free(txt);
+	mem_deref(txt);
 	return err;
 }
 
@@ -830,7 +793,7 @@ int main(int argc, char **argv)
 
 	for (size_t i = 0; i < b.nu; i++) {
 		free(b.u[i].text);
-		free(b.u[i].ulaw);
+		mem_deref(b.u[i].ulaw);
 		for (int m = 0; m < 3; m++)
 			free(b.u[i].hyp[m]);
 	}

@@ -40,6 +40,7 @@
 #include <time.h>
 #include <re.h>
 #include "routing/routing.h"
+#include "bench.h"
 
 enum {
 	NSKILLS = 50,
@@ -444,22 +445,6 @@ static void item_end(struct bitem *x, uint64_t *dt)
 	*dt = ns_now() - t0;
 
 	mem_deref(x);
-}
-
-
-/* Resident memory in MiB (Linux), or 0. */
-static double rss_mib(void)
-{
-	FILE *f = fopen("/proc/self/statm", "r");
-	unsigned long size = 0, res = 0;
-
-	if (!f)
-		return 0;
-	if (fscanf(f, "%lu %lu", &size, &res) != 2)
-		res = 0;
-	fclose(f);
-
-	return res * 4096.0 / (1024 * 1024);
 }
 
 

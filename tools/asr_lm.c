@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <re.h>
 #include "asr/lm.h"
+#include "util/file.h"
 
 struct dict {
 	char *text;                /* the file */
@@ -33,30 +34,6 @@ struct dict {
 	char **oov;
 	size_t noov, capoov;
 };
-
-
-static char *slurp(const char *path, size_t *lenp)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long len;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)len + 1))) {
-		if (fread(buf, 1, (size_t)len, f) != (size_t)len) {
-			free(buf);
-			buf = NULL;
-		}
-		else {
-			buf[len] = '\0';
-			*lenp = (size_t)len;
-		}
-	}
-	fclose(f);
-	return buf;
-}
 
 
 static int strp_cmp(const void *a, const void *b)
@@ -69,8 +46,7 @@ static int dict_load(struct dict *d, const char *path)
 {
 	size_t len, cap = 1;
 
-	d->text = slurp(path, &len);
-	if (!d->text)
+	if (file_read(path, &d->text, &len))
 		return ENOENT;
 
 	for (size_t i = 0; i < len; i++)
@@ -148,7 +124,7 @@ static void dict_free(struct dict *d)
 		free(d->oov[i]);
 	free(d->word);
 	free(d->oov);
-	free(d->text);
+	mem_deref(d->text);
 }
 
 
@@ -190,10 +166,10 @@ int main(int argc, char **argv)
 	}
 	opt.arg = &d;
 
-	corpus = slurp(argv[optind + 1], &len);
-	if (!corpus) {
+	err = file_read(argv[optind + 1], &corpus, &len);
+	if (err) {
 		fprintf(stderr, "asr_lm: %s: %s\n", argv[optind + 1],
-			strerror(errno));
+			strerror(err));
 		return 1;
 	}
 	for (char *l = strtok_r(corpus, "\n", &save); l;
@@ -247,7 +223,7 @@ int main(int argc, char **argv)
 	mem_deref(mb);
 	libre_close();
 	free(lines);
-	free(corpus);
+	mem_deref(corpus);
 	dict_free(&d);
 	return 0;
 }

@@ -44,6 +44,8 @@ CPPFLAGS += -DASR_TEL_MODELDIR='"$(CURDIR)/$(ASR_MODEL)"'
 ASR_DICT  := $(shell pkg-config --variable=modeldir pocketsphinx)/en-us/cmudict-en-us.dict
 ASR_CC_LM := $(BUILD)/asr/callcenter.arpa
 CPPFLAGS += -DASR_CC_LM='"$(abspath $(ASR_CC_LM))"'
+# its corpus, which a queue's vocabulary is added to at run time
+CPPFLAGS += -DASR_CC_TXT='"$(CURDIR)/data/asr/callcenter.txt"'
 
 SRCS     := $(filter-out src/main.c,$(shell find src -name '*.c' | sort))
 OBJS     := $(SRCS:%.c=$(BUILD)/%.o)

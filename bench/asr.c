@@ -31,8 +31,8 @@
  *    VAD's level; espeak-ng ends its audio with silence). It includes
  *    the VAD's hang-over (400 ms), which decides that speech has ended
  *    (the final is decoded ahead during it when a worker is free, see
- *    stream.c), and any partial a worker is still decoding. The pool uses the
- *    general model here (the pool does not pass vocabularies yet).
+ *    stream.c), and any partial a worker is still decoding. The legs
+ *    have no vocabulary: the pool decodes with the base model.
  *
  * Per-condition table and steps on stderr; one line on stdout:
  *   asr: WER …% general -> …% callcenter -> …% +vocabulary (…), RTF

@@ -138,11 +138,11 @@ int main(int argc, char **argv)
 {
 	struct asr_lm_opt opt = {.smooth = ASR_LM_ABSOLUTE, .known = known};
 	struct asr_lm_stats st;
-	const char **lines = NULL;
+	char **lines = NULL;
 	struct dict d = {0};
 	struct mbuf *mb = NULL;
-	char *corpus, *save = NULL;
-	size_t len, n = 0, cap = 0;
+	char *corpus;
+	size_t n = 0;
 	int c, err;
 
 	while ((c = getopt(argc, argv, "k")) != -1) {
@@ -166,26 +166,11 @@ int main(int argc, char **argv)
 	}
 	opt.arg = &d;
 
-	err = file_read(argv[optind + 1], &corpus, &len);
+	err = file_lines(argv[optind + 1], &corpus, &lines, &n);
 	if (err) {
 		fprintf(stderr, "asr_lm: %s: %s\n", argv[optind + 1],
 			strerror(err));
 		return 1;
-	}
-	for (char *l = strtok_r(corpus, "\n", &save); l;
-	     l = strtok_r(NULL, "\n", &save)) {
-		if (n == cap) {
-			const char **x;
-
-			cap = cap ? 2 * cap : 1024;
-			x = realloc(lines, cap * sizeof(*x));
-			if (!x) {
-				fprintf(stderr, "asr_lm: out of memory\n");
-				return 1;
-			}
-			lines = x;
-		}
-		lines[n++] = l;
 	}
 
 	err = libre_init();
@@ -195,7 +180,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	opt.arg = &d;
-	err = asr_lm_arpa_opt(mb, lines, n, &opt, &st);
+	err = asr_lm_arpa_opt(mb, (const char *const *)lines, n, &opt, &st);
 	if (err) {
 		fprintf(stderr, "asr_lm: %s: %s\n", argv[optind + 1],
 			err == ENODATA ? "no sentence with a dictionary word" :
@@ -222,7 +207,7 @@ int main(int argc, char **argv)
 
 	mem_deref(mb);
 	libre_close();
-	free(lines);
+	mem_deref(lines);
 	mem_deref(corpus);
 	dict_free(&d);
 	return 0;

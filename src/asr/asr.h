@@ -72,7 +72,7 @@ struct asr_result {
 	const char *call_id;
 	const char *agent;         /* the call's agent, or NULL */
 	const char *leg;           /* "a" (caller side) or "b" (agent side) */
-	const char *role;          /* "customer" or "agent" */
+	const char *role;          /* "customer", "agent" or "external" */
 	uint64_t start_ms, end_ms; /* offset from the stream's start */
 	const char *text;          /* "" for a gap */
 	double confidence;
@@ -128,8 +128,11 @@ int  asr_stream_open(struct asr_stream **sp, const char *call_id,
 		     const struct asr_route *rt);
 /* one RTP packet from the party (PCMU pt 0, PCMA pt 8; others ignored) */
 void asr_stream_rtp(struct asr_stream *s, const uint8_t *pkt, size_t len);
-/* whose call it is now (a transfer): later results name this agent */
-int  asr_stream_agent(struct asr_stream *s, const char *agent);
+/* whose call it is now and who talks on this side (a transfer: another
+ * agent, or an outside number's party, "external"): later results name
+ * them; role NULL keeps it, and must be a string literal */
+int  asr_stream_agent(struct asr_stream *s, const char *agent,
+		      const char *role);
 /* the utterance in progress (if any) goes to the workers now */
 void asr_stream_flush(struct asr_stream *s);
 
@@ -143,7 +146,7 @@ int  asr_ws_alloc(struct asr_ws **wp, const char *url,
 /* 8 kHz samples of the party at offset at_ms of the stream */
 void asr_ws_audio(struct asr_ws *w, const int16_t *pcm, size_t n,
 		  uint64_t at_ms);
-int  asr_ws_agent(struct asr_ws *w, const char *agent);
+int  asr_ws_agent(struct asr_ws *w, const char *agent, const char *role);
 /* no more audio: {"eof":1}, then the last results; w stays alive on
  * its own until the server closes or a timeout */
 void asr_ws_end(struct asr_ws *w);

@@ -13,11 +13,11 @@
  * language model"). asr_ps_language_model picks the general model or
  * both mixed instead.
  *
- * A domain vocabulary (asr_vocab) becomes a second n-gram search: a
- * small trigram model of the phrases (lm.c) interpolated with the base
- * models (ps_vocab.c). Each decoder keeps the searches of the
- * last few vocabularies it used, by serial; NULL goes back to the
- * base search.
+ * A domain vocabulary (asr_vocab) becomes a second n-gram search: the
+ * call-center model built again with the phrases in its corpus, its
+ * missing words pronounced (ps_vocab.c, ps_dict.c). Each decoder keeps
+ * the searches of the last few vocabularies it used, by serial; NULL
+ * goes back to the base search.
  *
  * The acoustic model is the telephone-band adaptation of Debian's
  * (scripts/asr-model.sh, built by make into ASR_TEL_MODELDIR) when it
@@ -33,9 +33,6 @@
 #include "asr/asr.h"
 #include "asr/ps.h"
 
-#ifndef ASR_PS_MODELDIR
-#define ASR_PS_MODELDIR "/usr/share/pocketsphinx/model"
-#endif
 /* where make writes the telephone-band model (scripts/asr-model.sh) */
 #ifndef ASR_TEL_MODELDIR
 #define ASR_TEL_MODELDIR ""
@@ -166,6 +163,7 @@ static void dec_destructor(void *arg)
 		ngram_model_free(d->lm[i]);
 	ps_free(d->ps);
 	pthread_mutex_unlock(&init_mtx);
+	mem_deref(d->extra);
 }
 
 
@@ -194,6 +192,8 @@ static int base_search(struct asr_ps *d)
 						 lmath);
 		if (!d->lm[d->nlm])
 			return ENOENT;
+		if (!strcmp(lmc.path, ASR_CC_LM))
+			d->cc = (int)d->nlm;
 		d->lmname[d->nlm++] = "callcenter";
 	}
 	if (!d->nlm)
@@ -234,12 +234,13 @@ static int ps_open(void **decp)
 	d = mem_zalloc(sizeof(*d), dec_destructor);
 	if (!d)
 		return ENOMEM;
+	d->cc = -1;
 
 	pthread_mutex_lock(&init_mtx);
 
 	cfg = cmd_ln_init(NULL, ps_args(), TRUE,
 			  "-hmm", hmm_dir,
-			  "-dict", ASR_PS_MODELDIR "/en-us/cmudict-en-us.dict",
+			  "-dict", ASR_PS_DICT,
 			  SEARCH_ARGS,
 			  NULL);
 	if (cfg) {

@@ -6,11 +6,19 @@
 #ifndef SWITCHBOARD_ASR_PS_H
 #define SWITCHBOARD_ASR_PS_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <pocketsphinx.h>
 #include <sphinxbase/ngram_model.h>
 
 struct asr_vocab;
+struct mbuf;
+
+#ifndef ASR_PS_MODELDIR
+#define ASR_PS_MODELDIR "/usr/share/pocketsphinx/model"
+#endif
+#define ASR_PS_DICT ASR_PS_MODELDIR "/en-us/cmudict-en-us.dict"
 
 enum {
 	/* searches kept per decoder, besides the base one: each is a
@@ -33,6 +41,11 @@ struct asr_ps {
 	const char *lmname[ASR_PS_BASE_MAX];
 	float32 w[ASR_PS_BASE_MAX];
 	size_t nlm;
+	int cc;                    /* lm[cc] is the call-center model made
+				    * from the corpus of this build, -1: none
+				    * (ps_vocab.c rebuilds it with a
+				    * vocabulary's phrases) */
+	struct mbuf *extra;        /* dictionary lines added (ps_dict.c) */
 	struct {
 		uint64_t serial;   /* 0: free slot */
 		uint64_t used;
@@ -42,5 +55,18 @@ struct asr_ps {
 };
 
 int asr_ps_vocabulary(void *dec, const struct asr_vocab *v);
+
+/* ps_dict.c: whether the dictionary has the word; a pronunciation for
+ * one it lacks, appended to phones (ENOENT: none); the vocabulary's
+ * words the dictionary lacks added to it with such pronunciations
+ * (*added: how many, may be NULL) */
+bool asr_ps_known(struct asr_ps *d, const char *word);
+int asr_ps_spell(struct asr_ps *d, const char *word, struct mbuf *phones);
+int asr_ps_pronounce(struct asr_ps *d, const struct asr_vocab *v,
+		     size_t *added);
+
+/* an anonymous file of the parts' bytes, for sphinxbase, which reads
+ * models and dictionaries only from a path (/proc/self/fd/N) */
+int asr_ps_memfd(int *fdp, const struct mbuf *const *parts, size_t n);
 
 #endif

@@ -183,18 +183,21 @@ int asr_stream_open(struct asr_stream **sp, const char *call_id,
 }
 
 
-int asr_stream_agent(struct asr_stream *s, const char *agent)
+int asr_stream_agent(struct asr_stream *s, const char *agent,
+		     const char *role)
 {
 	if (!s)
 		return EINVAL;
 
 	if (s->ws) {
-		int err = asr_ws_agent(s->ws, agent);
+		int err = asr_ws_agent(s->ws, agent, role);
 
 		if (err)
 			return err;
 	}
 
+	if (role)
+		s->role = role;
 	s->agent = mem_deref(s->agent);
 	return agent ? str_dup(&s->agent, agent) : 0;
 }

@@ -391,11 +391,13 @@ int asr_ws_alloc(struct asr_ws **wp, const char *url,
 }
 
 
-int asr_ws_agent(struct asr_ws *ws, const char *agent)
+int asr_ws_agent(struct asr_ws *ws, const char *agent, const char *role)
 {
 	if (!ws)
 		return EINVAL;
 
+	if (role)
+		ws->role = role;
 	ws->agent = mem_deref(ws->agent);
 	return agent ? str_dup(&ws->agent, agent) : 0;
 }

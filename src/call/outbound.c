@@ -396,6 +396,7 @@ static void external_handler(struct sipd_leg *leg,
 		call->xrec->answered = call_wallclock();
 		log_info("call %s: transferred to %s, answered", call->id,
 			 call->xrec->uri);
+		call_transcribe_start(call);
 		call_record_touch(call);
 		break;
 

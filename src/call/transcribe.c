@@ -97,17 +97,21 @@ static void route(const struct call *call, struct asr_route *rt)
 void call_transcribe_start(struct call *call)
 {
 	static const char *const legs[2] = {"a", "b"};
-	static const char *const roles[2] = {"customer", "agent"};
+	/* side B is an agent, or after a transfer to a number whoever
+	 * answered it */
+	const char *const roles[2] = {"customer",
+				      call->agent ? "agent" : "external"};
 	struct asr_route rt;
 
 	if (!call->relay)
 		return;
 
 	/* answered again after a transfer: the streams go on, for the
-	 * agent who has the call now */
+	 * agent or the number that has the call now */
 	if (call->asr[MEDIA_A]) {
 		for (int i = 0; i < 2; i++)
-			(void)asr_stream_agent(call->asr[i], call->agent);
+			(void)asr_stream_agent(call->asr[i], call->agent,
+					       roles[i]);
 		return;
 	}
 

@@ -240,6 +240,80 @@ def test_both_legs_transcribed_stored_and_served():
         check(st == 404, st)
 
 
+def test_a_number_the_call_is_transferred_to_is_labelled_external():
+    """After a blind transfer to a number, side B is whoever answered
+    there, not an agent: its words come as role "external", for no
+    agent, on the event stream and in the stored transcript."""
+    tmp = tempfile.mkdtemp(prefix="sbtest-asr-")
+    fwav = speech_wav(os.path.join(tmp, "far.wav"), *AGENT[:2])
+    # the carrier of test_outbound.py, speaking instead of a tone
+    with open(os.path.join(sbtest.SCENARIOS, "carrier.xml")) as f:
+        text = f.read().replace('<exec play_pcap_audio="[pcap]"/>',
+                                '<exec rtp_stream="%s,1,0"/>' % fwav)
+    check("rtp_stream" in text, "carrier.xml changed")
+    scen = os.path.join(tmp, "carrier.xml")
+    with open(scen, "w") as f:
+        f.write(text)
+    prov = dict(PROVISION)
+    with SippAgent(scen, calls=1, rtp_echo=False,
+                   keys={"to": "+15557777", "from": "+15550199",
+                         "talk_ms": 7000}) as far:
+        prov["trunks"] = [{"id": "carrier", "allow": ["127.0.0.1/32"],
+                           "outbound": {"uri": "sip:127.0.0.1:%d" %
+                                        far.port, "prefixes": ["+1555"],
+                                        "caller_id": "+15550199"}}]
+        with Switchboard(prov, args=ASR) as sb, \
+                SippAgent("agent.xml", calls=1) as phone:
+            ws = WsClient(sb.http_port, "/api/v1/events",
+                          token=ADMIN_TOKEN)
+            check(ws.recv_json()["type"] == "hello")
+            register(sb, "alice", phone.port)
+            caller = sipp(sb.sip_port, "caller_hears_bye.xml", "-p",
+                          free_port(), "-m", 1, "-mp", free_media_port(),
+                          keys={"dest": NUMBER}, timeout=40,
+                          background=True)
+            msgs = ws.recv_until(lambda m: m["type"] == "call.answered",
+                                 timeout=10)
+            cid = msgs[-1]["data"]["call"]
+            tok = sb.api("POST", "/api/v1/login", {"id": "alice",
+                         "password": "alice-web-1"},
+                         token=None)[1]["token"]
+            st, body = sb.api("POST", "/api/v1/calls/%s/transfer" % cid,
+                              {"number": "+15557777"}, token=tok)
+            check(st == 200, st, body)
+            check(phone.wait(10) == 0, phone.output())
+            check(far.wait(30) == 0, far.output())
+            out, _ = caller.communicate(timeout=20)
+            check(caller.returncode == 0, out[-3000:])
+
+            def two_external(m):
+                msgs.append(m)
+                return len(finals(msgs, cid, "external")) >= 2
+            try:
+                ws.recv_until(two_external, timeout=20)
+            except (AssertionError, OSError):
+                pass
+            ws.close()
+
+            ext = finals(msgs, cid, "external")
+            said = " ".join(f["text"] for f in ext)
+            check(words_in_order(said, AGENT[2]), repr(said), msgs)
+            for f in ext:
+                check(f["leg"] == "b" and f["agent"] is None, f)
+            # what side B said while alice had the call stays hers
+            for f in finals(msgs, cid, "agent"):
+                check(f["leg"] == "b" and f["agent"] == "alice" and
+                      f["end_s"] <= ext[0]["start_s"], f, ext)
+
+            st, tr = sb.api("GET", "/api/v1/calls/%s/transcript" % cid)
+            check(st == 200, st, tr)
+            stored = [s for s in tr["segments"] if s["role"] == "external"]
+            check(" ".join(s["text"] for s in stored) == said, stored, said)
+            st, txt = sb.api("GET", "/api/v1/calls/%s/transcript"
+                             "?format=txt" % cid)
+            check("external: " in txt, txt)
+
+
 def test_overload_drops_speech_marks_gaps_and_keeps_media():
     """Four legs talking at once, one worker, a one-second queue: some
     utterances cannot wait and become gaps; the relay forwards every

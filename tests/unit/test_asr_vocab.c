@@ -226,6 +226,101 @@ static void test_vocab_helps(void)
 }
 
 
+/* "novalink" is in the sentence's result, n times */
+static unsigned count_word(const char *text, const char *word)
+{
+	char w[ASR_LM_PHRASE_WORDS][ASR_LM_WORD_MAX + 1];
+	size_t n = asr_lm_words(text, w, ASR_LM_PHRASE_WORDS);
+	unsigned c = 0;
+
+	for (size_t i = 0; i < n; i++)
+		c += !strcmp(w[i], word);
+	return c;
+}
+
+
+/* Product names the dictionary lacks get pronunciations made of the
+ * words they are cut into, and are then recognized, with the model and
+ * language model a server uses by default. */
+static void test_vocab_names(void)
+{
+	static const char *const said[] = {
+		"my zentrix router keeps restarting",
+		"the novalink modem shows a red light",
+		"i want the skyfiber plan",
+	};
+	static const char *const name[] = {"zentrix", "novalink", "skyfiber"};
+	enum { N = sizeof(said) / sizeof(said[0]) };
+	const struct asr_backend *be = &asr_pocketsphinx;
+	struct asr_vocab *v = NULL;
+	struct mbuf *ph = mbuf_alloc(64);
+	unsigned before = 0, after = 0;
+	struct asr_ps *d;
+	void *dec = NULL;
+	bool adapted;
+
+	CHECK(ph);
+	CHECK_EQ(0, asr_ps_model(NULL));
+	(void)asr_ps_model_dir(&adapted);
+	CHECK(adapted);            /* make builds it before the tests */
+	CHECK_EQ(0, be->open(&dec));
+	d = dec;
+
+	/* the fewest dictionary words, letters said by name last */
+	CHECK_EQ(0, asr_ps_spell(d, "novalink", ph));
+	CHECK_EQ(0, mbuf_write_u8(ph, 0));
+	CHECK_STR((char *)ph->buf, "N OW V AH L IH NG K");
+	mbuf_reset(ph);
+	CHECK_EQ(0, asr_ps_spell(d, "skyfiber", ph));
+	CHECK_EQ(0, mbuf_write_u8(ph, 0));
+	CHECK_STR((char *)ph->buf, "S K AY F AY B ER");
+	mbuf_reset(ph);
+	CHECK_EQ(ENOENT, asr_ps_spell(d, "x25", ph));
+	CHECK_EQ(ph->end, 0u);
+
+	CHECK_EQ(0, asr_vocab_alloc(&v, "q", (const char *const[]){
+		"zentrix router", "novalink modem", "skyfiber plan",
+		"x25 line"}, 4));
+	CHECK(!asr_ps_known(d, "novalink"));
+
+	for (size_t i = 0; i < N; i++) {
+		size_t n;
+		int16_t *pcm = speak(said[i], &n);
+		char *a = NULL, *b = NULL;
+
+		CHECK(pcm);
+		if (!pcm)
+			break;
+		CHECK_EQ(0, be->vocabulary(dec, NULL));
+		CHECK_EQ(0, recognize(dec, pcm, n, &a));
+		CHECK_EQ(0, be->vocabulary(dec, v));
+		CHECK_EQ(0, recognize(dec, pcm, n, &b));
+		before += count_word(a, name[i]);
+		after += count_word(b, name[i]);
+		fprintf(stderr, "    \"%s\"\n      base:       \"%s\"\n"
+			"      vocabulary: \"%s\"\n", said[i], a, b);
+		mem_deref(a);
+		mem_deref(b);
+		mem_deref(pcm);
+	}
+
+	/* the names stay known to later vocabularies; "x25" has no cut */
+	CHECK(asr_ps_known(d, "zentrix"));
+	CHECK(asr_ps_known(d, "skyfiber"));
+	CHECK(!asr_ps_known(d, "x25"));
+	CHECK_EQ(0, be->vocabulary(dec, NULL));
+	CHECK(asr_ps_known(d, "novalink"));
+
+	be->close(dec);
+	mem_deref(v);
+	mem_deref(ph);
+	CHECK_EQ(0, asr_ps_model(ASR_PS_MODELDIR "/en-us/en-us"));
+
+	CHECK_EQ(before, 0u);      /* without the vocabulary: never */
+	CHECK(after >= N - 1);     /* with it: in (nearly) every sentence */
+}
+
+
 /* Each decoder keeps ASR_PS_CACHE vocabularies, least recently used out;
  * an evicted one is rebuilt when it comes back. */
 static void test_vocab_cache(void)
@@ -283,5 +378,6 @@ UNIT_SUITE(asr_vocab,
 	UNIT_CASE(test_lm_words),
 	UNIT_CASE(test_lm_arpa),
 	UNIT_CASE(test_vocab_helps),
+	UNIT_CASE(test_vocab_names),
 	UNIT_CASE(test_vocab_cache),
 );

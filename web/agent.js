@@ -4,7 +4,7 @@
 // reload, resync) and then kept up to date by the stream's events.
 import {
   api, ApiError, showError, clearError, loginFlow, EventStream, el, $,
-  fmtDuration, fmtTime, todayUtc, secondsSince,
+  fmtDuration, fmtTime, callsSince, todaysCalls, secondsSince,
   stateSync, othersEvent, callStep,
 } from './common.js';
 import { nbaCall, nbaEvent, nbaLoad } from './nba.js';
@@ -211,14 +211,14 @@ async function loadStatic() {
 async function loadState() {
   const [agent, calls] = await Promise.all([
     api('GET', '/agents/' + encodeURIComponent(S.me.id)),
-    api('GET', '/calls?since=' + todayUtc() + '&limit=100'),
+    api('GET', '/calls?since=' + callsSince() + '&limit=100'),
   ]);
   S.runtime = agent.runtime || null;
-  S.history = calls.calls;
+  S.history = todaysCalls(calls.calls);
   S.offer = null;
   S.call = null;
   S.wrapup = null;
-  for (const r of S.history) {
+  for (const r of calls.calls) {
     if (r.ended) {
       const q = S.queues.get(r.queue);
       const until = Date.parse(r.ended) + (q && q.wrapup_s || 0) * 1000;
@@ -381,9 +381,9 @@ function refreshHistory() {
 
 async function loadHistory() {
   try {
-    const calls = await api('GET', '/calls?since=' + todayUtc() +
+    const calls = await api('GET', '/calls?since=' + callsSince() +
       '&limit=100');
-    S.history = calls.calls;
+    S.history = todaysCalls(calls.calls);
     renderHistory();
   } catch (e) {
     showError(e);

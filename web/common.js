@@ -233,9 +233,22 @@ export function fmtTime(iso) {
 }
 
 // Midnight UTC today, as the API's "today" counts (UTC day).
-export function todayUtc() {
+function todayUtc() {
   const d = new Date();
   return d.toISOString().slice(0, 10) + 'T00:00:00Z';
+}
+
+// Where the pages' lists of calls start: a day back, not at midnight,
+// so that a call still live when midnight passed (and the wrap-up of
+// one that ended just before) is found after a reload. Lists of the
+// day's calls keep only today's ended ones (todaysCalls).
+export function callsSince() {
+  return new Date(Date.now() - 24 * 3600 * 1000).toISOString();
+}
+
+export function todaysCalls(calls) {
+  const day = Date.parse(todayUtc());
+  return calls.filter((r) => !r.ended || Date.parse(r.arrived) >= day);
 }
 
 export function secondsSince(iso) {

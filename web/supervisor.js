@@ -3,7 +3,7 @@
 // any agent's status. Without the stream the state is polled.
 import {
   api, showError, clearError, loginFlow, EventStream, el, $, fmtDuration,
-  todayUtc, secondsSince,
+  callsSince, secondsSince,
   stateSync,
 } from './common.js';
 
@@ -172,7 +172,7 @@ function setRuntime(id, rt) {
 async function loadState() {
   const [st, qs, ags, calls] = await Promise.all([
     api('GET', '/statuses'), api('GET', '/queues'), api('GET', '/agents'),
-    api('GET', '/calls?since=' + todayUtc() + '&limit=500'),
+    api('GET', '/calls?since=' + callsSince() + '&limit=500'),
   ]);
   S.statuses = st.statuses;
   const stats = await Promise.all(qs.queues.map((q) =>

@@ -112,6 +112,39 @@ drive(async (browser) => {
       if (!from.includes(env.CALLER)) throw new Error('call from ' + from);
     });
 
+    // the call is still live when midnight UTC passes: pages opened
+    // then (their own contexts, clocks just past the next midnight)
+    // still show it, though they list the day's calls
+    await step('after_midnight_still_shows_call', async () => {
+      const at = new Date();
+      at.setUTCHours(24, 0, 30, 0);
+      const open = async (path, id, pw, width) => {
+        const ctx = await browser.newContext({ viewport: { width,
+          height: 900 } });
+        ctx.setDefaultTimeout(STEP_MS);
+        await ctx.clock.setFixedTime(at);
+        const page = await ctx.newPage();
+        await page.goto(URL + path);
+        await login(page, id, pw);
+        return { ctx, page };
+      };
+      const a = await open('/agent.html', env.AGENT, env.AGENT_PW, 400);
+      try {
+        await a.page.locator('#call').waitFor({ state: 'visible' });
+        const from = await a.page.locator('#call-from').textContent();
+        if (!from.includes(env.CALLER)) throw new Error('call from ' + from);
+      } finally {
+        await a.ctx.close();
+      }
+      const s = await open('/supervisor.html', env.SUP, env.SUP_PW, 1280);
+      try {
+        await s.page.locator('#calls tr').filter({ hasText: 'talking' })
+          .waitFor();
+      } finally {
+        await s.ctx.close();
+      }
+    });
+
     await screenshots(agent, sup);
 
     await step('mute_hold_dtmf', async () => {

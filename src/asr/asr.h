@@ -34,10 +34,24 @@ struct asr_vocab {
 	uint64_t serial;           /* unique per object in this process */
 	char **phrases;
 	size_t n;
+	/* "sounds_like": how to say a word of the phrases, as words the
+	 * recognizer knows ("esim" like "e sim"); word[i] like like[i] */
+	char **word, **like;
+	size_t nlike;
+};
+
+enum {
+	ASR_SOUNDS_MAX = 100,      /* sounds_like entries of a vocabulary */
+	ASR_SOUNDS_WORDS = 8,      /* words in one */
 };
 
 int asr_vocab_alloc(struct asr_vocab **vp, const char *id,
 		    const char *const *phrases, size_t n);
+/* word (one word: lower-case letters, digits, inner apostrophes) said
+ * like `like` (1 to ASR_SOUNDS_WORDS words); only before v is shared.
+ * EINVAL with *why for what is wrong, E2BIG past ASR_SOUNDS_MAX. */
+int asr_vocab_sounds(struct asr_vocab *v, const char *word, const char *like,
+		     const char **why);
 
 /* A recognizer. A decoder serves one utterance at a time, from one
  * thread at a time; open and close run on the worker's thread. */

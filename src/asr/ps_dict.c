@@ -10,6 +10,10 @@
  * an acronym but seldom inside a word. A word that cannot be cut at all
  * is left out, as before.
  *
+ * An administrator may say how a word sounds instead (the vocabulary's
+ * "sounds_like", e.g. "esim" like "e sim"): that is its pronunciation,
+ * or one more of a word the dictionary has.
+ *
  * The words go in by reloading the whole dictionary with them
  * (ps_load_dict), not through ps_add_word: that also adds the word to
  * every n-gram model of the decoder, and this sphinxbase's trie models
@@ -167,6 +171,87 @@ static bool pending(const struct mbuf *mb, size_t from, const char *word)
 }
 
 
+/* the pronunciation of like: each of its words as the dictionary has
+ * it, or cut as above */
+static int say_as(struct asr_ps *d, const char *like, struct mbuf *phones)
+{
+	char w[ASR_SOUNDS_WORDS][ASR_LM_WORD_MAX + 1];
+	size_t n = asr_lm_words(like, w, ASR_SOUNDS_WORDS);
+	int err = n ? 0 : ENOENT;
+
+	for (size_t k = 0; !err && k < n; k++) {
+		if (k)
+			err = mbuf_write_u8(phones, ' ');
+		err = err ? err : asr_ps_spell(d, w[k], phones);
+	}
+	return err;
+}
+
+
+/* whether the word has that pronunciation already: itself or one of
+ * its variants "word(2)", "word(3)"...; *next: the first free variant */
+static bool has_pron(struct asr_ps *d, const char *word, const char *pron,
+		     unsigned *next)
+{
+	char name[ASR_LM_WORD_MAX + 8];
+	bool same = false;
+	unsigned k = 1;
+
+	for (;; k++) {
+		char *ph;
+
+		if (k == 1)
+			str_ncpy(name, word, sizeof(name));
+		else
+			(void)re_snprintf(name, sizeof(name), "%s(%u)", word,
+					  k);
+		ph = ps_lookup_word(d->ps, name);
+		if (!ph)
+			break;
+		same |= !strcmp(ph, pron);
+		ckd_free(ph);
+	}
+	*next = k;
+	return same;
+}
+
+
+/* An administrator's "sounds like": the word's pronunciation when the
+ * dictionary lacks it, else one more variant of it. */
+static int sounds_like(struct asr_ps *d, const char *word, const char *like,
+		       size_t end, size_t *added)
+{
+	const size_t at = d->extra->end;
+	struct mbuf *ph = mbuf_alloc(64);
+	unsigned next = 1;
+	int err;
+
+	if (!ph)
+		return ENOMEM;
+	err = say_as(d, like, ph);
+	if (!err)
+		err = mbuf_write_u8(ph, 0);
+	if (err == ENOENT || pending(d->extra, end, word) ||
+	    (!err && has_pron(d, word, (char *)ph->buf, &next))) {
+		/* unsayable (then the word's own cut serves, as without
+		 * sounds_like), or said so already */
+		mem_deref(ph);
+		return 0;
+	}
+
+	if (!err && next > 1)
+		err = mbuf_printf(d->extra, "%s(%u) %s\n", word, next,
+				  (char *)ph->buf);
+	else if (!err)
+		err = mbuf_printf(d->extra, "%s %s\n", word, (char *)ph->buf);
+	mem_deref(ph);
+	if (err)
+		d->extra->end = at;
+	*added += !err;
+	return err;
+}
+
+
 int asr_ps_pronounce(struct asr_ps *d, const struct asr_vocab *v,
 		     size_t *addedp)
 {
@@ -180,6 +265,9 @@ int asr_ps_pronounce(struct asr_ps *d, const struct asr_vocab *v,
 			return ENOMEM;
 	}
 	end = d->extra->end;
+
+	for (size_t i = 0; !err && i < v->nlike; i++)
+		err = sounds_like(d, v->word[i], v->like[i], end, &added);
 
 	for (size_t i = 0; !err && i < v->n; i++) {
 		size_t nw = asr_lm_words(v->phrases[i], w, ASR_LM_PHRASE_WORDS);

@@ -31,7 +31,7 @@ static const char *const keys[] = {
 	"overflow", "missed_status", "wrapup_s", "transcription", NULL
 };
 static const char *const transcription_keys[] = {
-	"backend", "vocabulary", "url", NULL
+	"backend", "vocabulary", "sounds_like", "url", NULL
 };
 static const char *const tiers_keys[] = {"wait_s", NULL};
 static const char *const relax_keys[] = {"after_s", "skill", "level", NULL};
@@ -396,6 +396,43 @@ static int get_vocabulary(struct prov_queue *q, const struct odict *t,
 }
 
 
+/* {"word": "how it sounds"}: with a vocabulary only, which it adds to */
+static int get_sounds_like(struct prov_queue *q, const struct odict *t,
+			   const char *tpath, struct prov_error *err)
+{
+	char spath[PROV_PATH_MAX], field[PROV_PATH_MAX];
+	const struct odict *obj = NULL;
+	int e;
+
+	e = prov_get_obj(&obj, t, "sounds_like", tpath, false, err);
+	if (e || !obj)
+		return e;
+
+	prov_path(spath, sizeof(spath), tpath, "sounds_like");
+	if (!q->vocab)
+		return prov_err(err, 400, "invalid_field", spath, "sounds_like "
+				"says how words of the vocabulary sound: it "
+				"needs a vocabulary");
+
+	for (struct le *le = obj->lst.head; le; le = le->next) {
+		const struct odict_entry *pe = le->data;
+		const char *why = "each value must be a string, e.g. "
+			"\"e sim\"";
+
+		prov_path(field, sizeof(field), spath, pe->key);
+		e = pe->type == ODICT_STRING ?
+			asr_vocab_sounds(q->vocab, pe->key, pe->u.str, &why) :
+			EINVAL;
+		if (e == EINVAL || e == E2BIG)
+			return prov_err(err, 400, "invalid_field",
+					e == E2BIG ? spath : field, "%s", why);
+		if (e)
+			return e;
+	}
+	return 0;
+}
+
+
 static int get_transcription(struct prov_queue *q, const struct odict *o,
 			     const char *path, bool stored,
 			     struct prov_error *err)
@@ -447,7 +484,8 @@ static int get_transcription(struct prov_queue *q, const struct odict *o,
 	if (!e && url)
 		e = str_dup(&q->transcription_url, url);
 
-	return e ? e : get_vocabulary(q, t, tpath, err);
+	e = e ? e : get_vocabulary(q, t, tpath, err);
+	return e ? e : get_sounds_like(q, t, tpath, err);
 }
 
 
@@ -597,6 +635,15 @@ static int queue_print(struct re_printf *pf, const void *obj,
 					 jsonstr_print, q->vocab->phrases[i]);
 		if (!err)
 			err = re_hprintf(pf, "]");
+	}
+	if (!err && q->vocab && q->vocab->nlike) {
+		err = re_hprintf(pf, ",\"sounds_like\":{");
+		for (size_t i = 0; i < q->vocab->nlike && !err; i++)
+			err = re_hprintf(pf, "%s%H:%H", i ? "," : "",
+					 jsonstr_print, q->vocab->word[i],
+					 jsonstr_print, q->vocab->like[i]);
+		if (!err)
+			err = re_hprintf(pf, "}");
 	}
 	if (!err && q->transcription)
 		err = re_hprintf(pf, "}");

@@ -386,6 +386,18 @@ def test_transcription_settings_are_validated():
             ({"backend": "pocketsphinx", "vocabulary": "refund"},
              "transcription.vocabulary"),
             ({"backend": "pocketsphinx", "words": []}, None),
+            ({"backend": "pocketsphinx", "sounds_like": {"esim": "e sim"}},
+             "transcription.sounds_like"),          # no vocabulary
+            ({"backend": "pocketsphinx", "vocabulary": ["esim"],
+              "sounds_like": {"e sim": "e sim"}},
+             "transcription.sounds_like.e sim"),
+            ({"backend": "pocketsphinx", "vocabulary": ["esim"],
+              "sounds_like": {"esim": 3}}, "transcription.sounds_like.esim"),
+            ({"backend": "pocketsphinx", "vocabulary": ["esim"],
+              "sounds_like": {"esim": "!!"}},
+             "transcription.sounds_like.esim"),
+            ({"backend": "pocketsphinx", "vocabulary": ["esim"],
+              "sounds_like": ["esim"]}, "transcription.sounds_like"),
         ]
         for t, field in bad:
             st, e = sb.api("PATCH", "/api/v1/queues/billing",
@@ -399,7 +411,9 @@ def test_transcription_settings_are_validated():
         check(st == 200 and "transcription" not in q, q)
 
         good = {"backend": "pocketsphinx",
-                "vocabulary": ["account balance", "Zürich office"]}
+                "vocabulary": ["account balance", "Zürich office",
+                               "esim card"],
+                "sounds_like": {"esim": "e sim", "x25": "x twenty five"}}
         st, q = sb.api("PATCH", "/api/v1/queues/billing",
                        {"transcription": good})
         check(st == 200 and q["transcription"] == good, st, q)

@@ -321,6 +321,64 @@ static void test_vocab_names(void)
 }
 
 
+/* An administrator's "sounds like": refused when malformed; the word's
+ * pronunciation when the dictionary lacks it (instead of the cut by
+ * spelling, "es" + "im"), one more variant when it has it. */
+static void test_vocab_sounds_like(void)
+{
+	const struct asr_backend *be = &asr_pocketsphinx;
+	struct asr_vocab *v = NULL;
+	const char *why = NULL;
+	struct asr_ps *d;
+	void *dec = NULL;
+	char *ph;
+
+	CHECK_EQ(0, asr_vocab_alloc(&v, "q", (const char *const[]){
+		"esim card", "x25 line", "cancel my plan"}, 3));
+	CHECK_EQ(EINVAL, asr_vocab_sounds(v, "two words", "x", &why));
+	CHECK(why && strstr(why, "one lower-case word"));
+	CHECK_EQ(EINVAL, asr_vocab_sounds(v, "ESIM", "e sim", &why));
+	CHECK_EQ(EINVAL, asr_vocab_sounds(v, "esim", " ,; ", &why));
+	CHECK_EQ(EINVAL, asr_vocab_sounds(v, "esim",
+					  "a b c d e f g h i", &why));
+	CHECK_EQ(0, asr_vocab_sounds(v, "esim", "e sim", &why));
+	CHECK_EQ(EINVAL, asr_vocab_sounds(v, "esim", "ee sim", &why));
+	CHECK_EQ(0, asr_vocab_sounds(v, "x25", "x twenty five", &why));
+	CHECK_EQ(0, asr_vocab_sounds(v, "cancel", "can sell", &why));
+	CHECK_EQ(v->nlike, 3u);
+
+	CHECK_EQ(0, be->open(&dec));
+	d = dec;
+	CHECK(!asr_ps_known(d, "x25"));
+	CHECK_EQ(0, be->vocabulary(dec, v));
+
+	ph = ps_lookup_word(d->ps, "esim");
+	CHECK(ph && !strcmp(ph, "IY S IH M"));
+	ckd_free(ph);
+	ph = ps_lookup_word(d->ps, "x25");
+	CHECK(ph && !strcmp(ph, "EH K S T W EH N T IY F AY V"));
+	ckd_free(ph);
+	/* cmudict's own stays first; "can sell" is a variant, unless
+	 * cmudict had that already */
+	ph = ps_lookup_word(d->ps, "cancel");
+	CHECK(ph && !strcmp(ph, "K AE N S AH L"));
+	ckd_free(ph);
+	bool found = false;
+	for (unsigned k = 2; k < 6 && !found; k++) {
+		char name[32];
+
+		re_snprintf(name, sizeof(name), "cancel(%u)", k);
+		ph = ps_lookup_word(d->ps, name);
+		found = ph && !strcmp(ph, "K AE N S EH L");
+		ckd_free(ph);
+	}
+	CHECK(found);
+
+	be->close(dec);
+	mem_deref(v);
+}
+
+
 /* Each decoder keeps ASR_PS_CACHE vocabularies, least recently used out;
  * an evicted one is rebuilt when it comes back. */
 static void test_vocab_cache(void)
@@ -379,5 +437,6 @@ UNIT_SUITE(asr_vocab,
 	UNIT_CASE(test_lm_arpa),
 	UNIT_CASE(test_vocab_helps),
 	UNIT_CASE(test_vocab_names),
+	UNIT_CASE(test_vocab_sounds_like),
 	UNIT_CASE(test_vocab_cache),
 );

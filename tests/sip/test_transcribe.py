@@ -136,6 +136,19 @@ def finals(msgs, call_id, role, kind="transcript.final"):
             m["data"]["call"] == call_id and m["data"]["role"] == role]
 
 
+def collect(ws, msgs, done, timeout):
+    """Adds the stream's messages to msgs until done(msgs) or timeout
+    (the checks after it say what is missing), then closes it."""
+    def more(m):
+        msgs.append(m)
+        return done(msgs)
+    try:
+        ws.recv_until(more, timeout=timeout)
+    except (AssertionError, OSError):
+        pass
+    ws.close()
+
+
 def test_both_legs_transcribed_stored_and_served():
     tmp = tempfile.mkdtemp(prefix="sbtest-asr-")
     cwav = speech_wav(os.path.join(tmp, "customer.wav"), *CUSTOMER[:2])
@@ -159,15 +172,8 @@ def test_both_legs_transcribed_stored_and_served():
         call_id = msgs[-1]["data"]["call"]
 
         # the last utterances go to the workers at the hang-up
-        def have_all(m):
-            msgs.append(m)
-            return (len(finals(msgs, call_id, "customer")) >= 2 and
-                    len(finals(msgs, call_id, "agent")) >= 2)
-        try:
-            ws.recv_until(have_all, timeout=20)
-        except (AssertionError, OSError):
-            pass
-        ws.close()
+        collect(ws, msgs, lambda ms: len(finals(ms, call_id, "customer"))
+                >= 2 and len(finals(ms, call_id, "agent")) >= 2, 20)
 
         got = {}
         for role, (voice, sentences, keys) in (("customer", CUSTOMER),
@@ -286,14 +292,8 @@ def test_a_number_the_call_is_transferred_to_is_labelled_external():
             out, _ = caller.communicate(timeout=20)
             check(caller.returncode == 0, out[-3000:])
 
-            def two_external(m):
-                msgs.append(m)
-                return len(finals(msgs, cid, "external")) >= 2
-            try:
-                ws.recv_until(two_external, timeout=20)
-            except (AssertionError, OSError):
-                pass
-            ws.close()
+            collect(ws, msgs, lambda ms: len(finals(ms, cid, "external"))
+                    >= 2, 20)
 
             ext = finals(msgs, cid, "external")
             said = " ".join(f["text"] for f in ext)

@@ -157,14 +157,8 @@ def test_ws_backend_both_legs_scripted_stored_and_served():
                              timeout=10)
         call_id = msgs[-1]["data"]["call"]
 
-        def have_all(m):
-            msgs.append(m)
-            return len(of_call(msgs, call_id, "transcript.final")) >= 4
-        try:
-            ws.recv_until(have_all, timeout=10)
-        except (AssertionError, OSError):
-            pass
-        ws.close()
+        tt.collect(ws, msgs, lambda ms: len(of_call(ms, call_id,
+                   "transcript.final")) >= 4, 10)
         check_ws_call(sb, srv, msgs, call_id, cwav, awav)
         check(not srv.errors, srv.errors)
 

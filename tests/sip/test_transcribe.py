@@ -246,6 +246,48 @@ def test_both_legs_transcribed_stored_and_served():
         check(st == 404, st)
 
 
+def test_a_queue_vocabulary_brings_its_product_names():
+    """A product name no dictionary has is heard in a call once the
+    queue's vocabulary lists it; the same audio in a queue without one
+    never yields it (docs/PERFORMANCE.md: bench WER 15.1 -> 8.4 %)."""
+    tmp = tempfile.mkdtemp(prefix="sbtest-asr-")
+    cwav = speech_wav(os.path.join(tmp, "customer.wav"), "en-us",
+                      ["my novalink modem shows a red light"])
+    prov = dict(PROVISION)
+    prov["queues"] = [dict(PROVISION["queues"][0], transcription={
+        "backend": "pocketsphinx",
+        "vocabulary": ["novalink modem", "zentrix router"]}),
+        dict(PROVISION["queues"][1], transcription={
+            "backend": "pocketsphinx"})]
+    with Switchboard(prov, args=ASR) as sb, \
+            SippAgent("agent.xml", calls=2, rtp_echo=False) as phone:
+        ws = WsClient(sb.http_port, "/api/v1/events", token=ADMIN_TOKEN)
+        check(ws.recv_json()["type"] == "hello")
+        register(sb, "alice", phone.port)
+        heard = {}
+        for number in (NUMBER, PRIVATE):
+            msgs = []
+            cp = sipp(sb.sip_port, with_wav("caller_speaks.xml", cwav),
+                      "-p", free_port(), "-mp", free_media_port(), "-m", 1,
+                      keys={"dest": number, "talk_ms": 5000})
+            check(cp.returncode == 0, cp.stdout[-3000:])
+            collect(ws, msgs, lambda ms: [
+                m for m in ms if m["type"] == "transcript.final" and
+                m["data"]["role"] == "customer" and m["data"]["text"]], 20)
+            heard[number] = " ".join(
+                m["data"]["text"] for m in msgs
+                if m["type"] == "transcript.final" and
+                m["data"]["role"] == "customer")
+            ws = WsClient(sb.http_port, "/api/v1/events",
+                          token=ADMIN_TOKEN)
+            check(ws.recv_json()["type"] == "hello")
+        ws.close()
+        print("  with the vocabulary: %r; without: %r" %
+              (heard[NUMBER], heard[PRIVATE]))
+        check("novalink modem" in heard[NUMBER], heard)
+        check("novalink" not in heard[PRIVATE].split(), heard)
+
+
 def test_a_number_the_call_is_transferred_to_is_labelled_external():
     """After a blind transfer to a number, side B is whoever answered
     there, not an agent: its words come as role "external", for no

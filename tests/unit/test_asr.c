@@ -216,7 +216,9 @@ static struct {
 	int results, want;
 	size_t fed[64];            /* samples of each decode, under mtx */
 	size_t nfed;
-} fk = {.mtx = PTHREAD_MUTEX_INITIALIZER};
+	bool hold;                 /* decodes wait until it is cleared */
+	pthread_cond_t cond;
+} fk = {.mtx = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
 static int fk_open(void **decp)
 {
@@ -247,6 +249,8 @@ static int fk_feed(void *dec, const int16_t *pcm, size_t n)
 	pthread_mutex_lock(&fk.mtx);
 	if (fk.nfed < 64)
 		fk.fed[fk.nfed++] = n;
+	while (fk.hold)
+		pthread_cond_wait(&fk.cond, &fk.mtx);
 	pthread_mutex_unlock(&fk.mtx);
 	return n ? 0 : EINVAL;
 }
@@ -465,6 +469,84 @@ static void test_pool_speculation(void)
 }
 
 
+/* where the first decode of ms of audio came, -1: none */
+static int decode_index(uint64_t ms)
+{
+	int at = -1;
+
+	pthread_mutex_lock(&fk.mtx);
+	for (size_t i = 0; i < fk.nfed && at < 0; i++) {
+		if (fk.fed[i] == ms * 16)
+			at = (int)i;
+	}
+	pthread_mutex_unlock(&fk.mtx);
+	return at;
+}
+
+
+/* Under load a final is still decoded ahead: queued when its speaker
+ * has paused TAIL_MS, behind the finals already waiting, it is ahead
+ * of a final submitted during the rest of its hang-over, and decoded
+ * once. (Queued only when no final waited, it went in 150 ms later.) */
+static void test_pool_speculation_under_load(void)
+{
+	struct asr_route rt = {"pocketsphinx", NULL, NULL};
+	struct asr_stream *x = NULL, *y = NULL, *b = NULL, *c = NULL;
+	uint16_t sx = 0, sy = 0, sb = 0, sc = 0;
+	struct got g;
+
+	memset(&g, 0, sizeof(g));
+	fk.nfed = 0;
+	asr_handler(on_result, &g);
+	asr_pool_backend(&fake);
+	asr_pool_config(1, 0);
+	CHECK_EQ(0, asr_pool_start());
+	run_loop(100);
+	CHECK_EQ(0, asr_stream_open(&x, "cx", NULL, "a", "customer", &rt));
+	CHECK_EQ(0, asr_stream_open(&y, "cy", NULL, "a", "customer", &rt));
+	CHECK_EQ(0, asr_stream_open(&b, "cb", NULL, "a", "customer", &rt));
+	CHECK_EQ(0, asr_stream_open(&c, "cc", NULL, "a", "customer", &rt));
+
+	/* the one worker busy with x, y's final waiting behind it */
+	pthread_mutex_lock(&fk.mtx);
+	fk.hold = true;
+	pthread_mutex_unlock(&fk.mtx);
+	talk(x, true, 50, &sx);
+	talk(x, false, 20, &sx);
+	run_loop(100);
+	talk(y, true, 40, &sy);
+	talk(y, false, 20, &sy);
+
+	/* b pauses 260 ms: decoded ahead (850 ms: speech and the tail) */
+	talk(b, true, 30, &sb);
+	talk(b, false, 13, &sb);
+	/* c's whole utterance ends meanwhile (440 ms + tail) */
+	talk(c, true, 22, &sc);
+	talk(c, false, 20, &sc);
+	/* b's hang-over ends */
+	talk(b, false, 7, &sb);
+
+	pthread_mutex_lock(&fk.mtx);
+	fk.hold = false;
+	pthread_cond_broadcast(&fk.cond);
+	pthread_mutex_unlock(&fk.mtx);
+	run_loop(300);
+
+	CHECK_EQ(decodes(850), 1);
+	CHECK_EQ(decodes(690), 1);
+	CHECK(decode_index(850) >= 0 && decode_index(850) < decode_index(690));
+	CHECK_EQ(g.n, 4);
+
+	mem_deref(x);
+	mem_deref(y);
+	mem_deref(b);
+	mem_deref(c);
+	asr_pool_close();
+	asr_pool_backend(NULL);
+	asr_handler(NULL, NULL);
+}
+
+
 UNIT_SUITE(asr,
 	UNIT_CASE(test_g711),
 	UNIT_CASE(test_upsample),
@@ -473,4 +555,5 @@ UNIT_SUITE(asr,
 	UNIT_CASE(test_ws_url),
 	UNIT_CASE(test_pool_vocabulary),
 	UNIT_CASE(test_pool_speculation),
+	UNIT_CASE(test_pool_speculation_under_load),
 );

@@ -246,10 +246,13 @@ def _alaw(sample):
 
 def write_pcap(path, packets=250, pt=0, tone_hz=440.0, amplitude=8000,
                dtmf="", event_pt=101, ssrc=0x5B5B0001, dport=40000,
-               ptime_ms=20):
+               ptime_ms=20, payload=None):
     """Write an Ethernet/IPv4/UDP/RTP pcap that SIPp can play_pcap_audio.
 
     packets: number of audio packets (ptime_ms each, 160 samples at 20 ms).
+    payload: audio already coded for pt (e.g. a u-law WAV's samples)
+    instead of the tone; then packets is as many as it fills (the last
+    padded with silence).
     pt: 0 (PCMU) or 8 (PCMA). dtmf: digits sent after the audio as RFC 4733
     events with payload type event_pt (each: 5 updates + 3 end packets at
     20 ms, then 3 audio packets of gap), same SSRC and sequence space.
@@ -267,9 +270,13 @@ def write_pcap(path, packets=250, pt=0, tone_hz=440.0, amplitude=8000,
     def audio(count, silent=False):
         nonlocal seq, ts, t, phase, audio_n
         for _ in range(count):
-            body = bytes(enc(0 if silent else int(amplitude * math.sin(
-                2 * math.pi * tone_hz * (phase + i) / 8000.0)))
-                for i in range(spp))
+            if payload is not None and not silent:
+                body = payload[phase:phase + spp]
+                body += bytes([enc(0)]) * (spp - len(body))
+            else:
+                body = bytes(enc(0 if silent else int(amplitude * math.sin(
+                    2 * math.pi * tone_hz * (phase + i) / 8000.0)))
+                    for i in range(spp))
             phase += spp
             recs.append((t, struct.pack("!BBHII", 0x80, pt, seq & 0xffff,
                                         ts & 0xffffffff, ssrc) + body))
@@ -278,6 +285,8 @@ def write_pcap(path, packets=250, pt=0, tone_hz=440.0, amplitude=8000,
             t += ptime_ms / 1000.0
             audio_n += 1
 
+    if payload is not None:
+        packets = (len(payload) + spp - 1) // spp
     audio(packets)
     names = "0123456789*#ABCD"
     for d in dtmf:

@@ -1,5 +1,5 @@
 """Live transcription end to end: espeak-ng speech streamed into a real
-call from both sides (SIPp's rtp_stream), pocketsphinx workers in
+call from both sides (SIPp's play_pcap_audio), pocketsphinx workers in
 switchboard, transcript.final events on the stream, the finals stored and
 served by GET /api/v1/calls/{id}/transcript.
 
@@ -7,6 +7,7 @@ PocketSphinx on 8 kHz telephone audio is poor (docs/NOTES.md, ASR), so
 the sentences are ones it was measured to get right on this very audio,
 and the checks look for a few key words per utterance, in order."""
 import os
+import struct
 import subprocess
 import sys
 import tempfile
@@ -15,6 +16,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import sbtest  # noqa: E402
 from sbtest import (ADMIN_TOKEN, SippAgent, Switchboard, check,  # noqa
                     free_media_port, free_port, register, sipp)
+from rtpcount import write_pcap  # noqa: E402
 from wsclient import WsClient  # noqa: E402
 
 NUMBER = "+15550100"
@@ -51,8 +53,7 @@ AGENT = ("en-us", ["good morning", "where do you live"],
 
 
 def speech_wav(path, voice, sentences):
-    """8 kHz u-law WAV: 1 s silence (SIPp's rtp_stream begins with a
-    click, which must stay an utterance too short to count), then each
+    """8 kHz u-law WAV: 1 s silence (the start of a call's media), then each
     sentence followed by 1.2 s of silence (longer than the VAD's
     hang-over: one utterance each)."""
     padded = []
@@ -72,11 +73,33 @@ def speech_wav(path, voice, sentences):
     return path
 
 
+def wav_pcap(wav):
+    """A pcap of the u-law WAV's audio as PCMU RTP, 20 ms a packet, for
+    SIPp's play_pcap_audio (path: the WAV's with .pcap)."""
+    with open(wav, "rb") as f:
+        data = f.read()
+    check(data[:4] == b"RIFF" and data[8:12] == b"WAVE", wav)
+    at, audio = 12, None
+    while at + 8 <= len(data):
+        kind, size = data[at:at + 4], struct.unpack("<I", data[at + 4:at + 8])[0]
+        if kind == b"fmt ":
+            check(struct.unpack("<HHI", data[at + 8:at + 16]) == (7, 1, 8000),
+                  "not 8 kHz mono u-law", wav)
+        elif kind == b"data":
+            audio = data[at + 8:at + 8 + size]
+        at += 8 + size + (size & 1)
+    check(audio, "no data chunk", wav)
+    pcap = wav + ".pcap"
+    write_pcap(pcap, pt=0, payload=audio)
+    return pcap
+
+
 def with_wav(scenario, wav):
-    """A copy of tests/scenarios/<scenario> that streams wav: SIPp does
-    not expand -key values inside <exec rtp_stream>."""
+    """A copy of tests/scenarios/<scenario> that plays wav as a pcap
+    (wav_pcap): caller_speaks.xml and agent_speaks.xml have no default
+    for it."""
     with open(os.path.join(sbtest.SCENARIOS, scenario)) as f:
-        text = f.read().replace("[wav]", wav)
+        text = f.read().replace("[pcap]", wav_pcap(wav))
     path = os.path.join(os.path.dirname(wav), scenario)
     with open(path, "w") as f:
         f.write(text)
@@ -294,18 +317,11 @@ def test_a_number_the_call_is_transferred_to_is_labelled_external():
     agent, on the event stream and in the stored transcript."""
     tmp = tempfile.mkdtemp(prefix="sbtest-asr-")
     fwav = speech_wav(os.path.join(tmp, "far.wav"), *AGENT[:2])
-    # the carrier of test_outbound.py, speaking instead of a tone
-    with open(os.path.join(sbtest.SCENARIOS, "carrier.xml")) as f:
-        text = f.read().replace('<exec play_pcap_audio="[pcap]"/>',
-                                '<exec rtp_stream="%s,1,0"/>' % fwav)
-    check("rtp_stream" in text, "carrier.xml changed")
-    scen = os.path.join(tmp, "carrier.xml")
-    with open(scen, "w") as f:
-        f.write(text)
     prov = dict(PROVISION)
-    with SippAgent(scen, calls=1, rtp_echo=False,
+    # the carrier of test_outbound.py, speaking instead of a tone
+    with SippAgent("carrier.xml", calls=1, rtp_echo=False,
                    keys={"to": "+15557777", "from": "+15550199",
-                         "talk_ms": 7000}) as far:
+                         "talk_ms": 7000, "pcap": wav_pcap(fwav)}) as far:
         prov["trunks"] = [{"id": "carrier", "allow": ["127.0.0.1/32"],
                            "outbound": {"uri": "sip:127.0.0.1:%d" %
                                         far.port, "prefixes": ["+1555"],

@@ -23,7 +23,7 @@ struct mbuf;
 enum {
 	/* searches kept per decoder, besides the base one: each is a
 	 * whole second n-gram search over the base models' words (~40 MB
-	 * with the general model, ~16 MB with the call-center one alone,
+	 * with the general model, ~23 MB with the call-center one alone,
 	 * see docs/NOTES.md "ASR"), so two, the least recently used
 	 * evicted */
 	ASR_PS_CACHE = 2,

@@ -335,6 +335,19 @@ static void estimate_unigrams(struct grams *u)
 }
 
 
+/* Where the n-grams of order k that share g[i]'s history (its first k
+ * words) end: the order is sorted, so they are adjacent. */
+static size_t history_end(const struct grams *gs, size_t i, int k)
+{
+	size_t j = i;
+
+	while (j < gs->n && !memcmp(gs->g[j].w, gs->g[i].w,
+				    k * sizeof(uint32_t)))
+		j++;
+	return j;
+}
+
+
 /* The order-k grams (k = 1, 2) sharing a history sit together: their
  * discounted probabilities, and the history's back-off weight, which
  * gives what the discount freed to the next lower order's probability of
@@ -353,12 +366,10 @@ static void estimate_absolute(struct model *m)
 			struct gram *hist;
 			size_t types;
 
-			for (j = i; j < gs->n && !memcmp(gs->g[j].w,
-							  gs->g[i].w,
-							  k * sizeof(uint32_t));
-			     j++) {
-				c += gs->g[j].c;
-				lower += gram_of(m, k, gs->g[j].w + 1)->p;
+			j = history_end(gs, i, k);
+			for (size_t x = i; x < j; x++) {
+				c += gs->g[x].c;
+				lower += gram_of(m, k, gs->g[x].w + 1)->p;
 			}
 			types = j - i;
 
@@ -433,11 +444,9 @@ static void estimate_kn(struct model *m)
 			struct gram *hist;
 			double gamma;
 
-			for (j = i; j < gs->n && !memcmp(gs->g[j].w,
-							  gs->g[i].w,
-							  k * sizeof(uint32_t));
-			     j++)
-				c += gs->g[j].e;
+			j = history_end(gs, i, k);
+			for (size_t x = i; x < j; x++)
+				c += gs->g[x].e;
 
 			/* the mass the discount freed, spread over the
 			 * lower order: the history's back-off weight */

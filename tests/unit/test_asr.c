@@ -394,6 +394,28 @@ static void talk(struct asr_stream *s, bool loud, int n, uint16_t *seq)
 }
 
 
+/* one worker on the fake recognizer, its finals and gaps into g, its
+ * decoder open */
+static void fake_pool(struct got *g)
+{
+	memset(g, 0, sizeof(*g));
+	fk.nfed = 0;
+	asr_handler(on_result, g);
+	asr_pool_backend(&fake);
+	asr_pool_config(1, 0);
+	CHECK_EQ(0, asr_pool_start());
+	run_loop(100);
+}
+
+
+static void fake_pool_end(void)
+{
+	asr_pool_close();
+	asr_pool_backend(NULL);
+	asr_handler(NULL, NULL);
+}
+
+
 /* The final is decoded while the VAD's hang-over still waits (a short
  * silence is enough to start it), goes out the moment the hang-over
  * ends without a second decode, and is dropped if the speaker goes on,
@@ -405,13 +427,7 @@ static void test_pool_speculation(void)
 	struct got g;
 	uint16_t seq = 0;
 
-	memset(&g, 0, sizeof(g));
-	fk.nfed = 0;
-	asr_handler(on_result, &g);
-	asr_pool_backend(&fake);
-	asr_pool_config(1, 0);
-	CHECK_EQ(0, asr_pool_start());
-	run_loop(100);    /* the worker's decoder is open */
+	fake_pool(&g);
 	CHECK_EQ(0, asr_stream_open(&s, "c3", NULL, "a", "customer", &rt));
 
 	/* 1 s of speech, then 300 ms of silence: decoded ahead, held */
@@ -463,9 +479,7 @@ static void test_pool_speculation(void)
 	run_loop(300);
 	CHECK_EQ(g.n, 3);
 
-	asr_pool_close();
-	asr_pool_backend(NULL);
-	asr_handler(NULL, NULL);
+	fake_pool_end();
 }
 
 
@@ -495,13 +509,7 @@ static void test_pool_speculation_under_load(void)
 	uint16_t sx = 0, sy = 0, sb = 0, sc = 0;
 	struct got g;
 
-	memset(&g, 0, sizeof(g));
-	fk.nfed = 0;
-	asr_handler(on_result, &g);
-	asr_pool_backend(&fake);
-	asr_pool_config(1, 0);
-	CHECK_EQ(0, asr_pool_start());
-	run_loop(100);
+	fake_pool(&g);
 	CHECK_EQ(0, asr_stream_open(&x, "cx", NULL, "a", "customer", &rt));
 	CHECK_EQ(0, asr_stream_open(&y, "cy", NULL, "a", "customer", &rt));
 	CHECK_EQ(0, asr_stream_open(&b, "cb", NULL, "a", "customer", &rt));
@@ -541,9 +549,7 @@ static void test_pool_speculation_under_load(void)
 	mem_deref(y);
 	mem_deref(b);
 	mem_deref(c);
-	asr_pool_close();
-	asr_pool_backend(NULL);
-	asr_handler(NULL, NULL);
+	fake_pool_end();
 }
 
 

@@ -137,6 +137,13 @@ static void gap_open(struct asr_ws *ws, uint64_t at)
 }
 
 
+/* where the audio waiting for a frame began, ms into the stream */
+static uint64_t pend_start(const struct asr_ws *ws)
+{
+	return ws->next_ms - ws->pend->end / (RATE / 1000 * 2);
+}
+
+
 static void gap_close(struct asr_ws *ws, uint64_t at)
 {
 	if (!ws->in_gap)
@@ -224,6 +231,11 @@ static void estab_handler(void *arg)
 	ws->estab = true;
 	ws->attempts = 0;
 
+	/* the audio kept while connecting will be heard: a gap open since
+	 * before it (an earlier attempt failed) ends where it begins */
+	if (ws->pend->end && ws->in_gap && ws->gap_ms <= pend_start(ws))
+		gap_close(ws, pend_start(ws));
+
 	/* fixed, so no longer grown by the kernel's autotuning */
 	fd = tcp_conn_fd(websock_tcp(ws->conn));
 	if (fd >= 0)
@@ -305,7 +317,7 @@ static void close_handler(int err, void *arg)
 	}
 
 	/* what was waiting for a frame is lost with the connection */
-	gap_open(ws, ws->next_ms - ws->pend->end / (RATE / 1000 * 2));
+	gap_open(ws, pend_start(ws));
 	mbuf_rewind(ws->pend);
 
 	if (was)
@@ -435,7 +447,11 @@ void asr_ws_audio(struct asr_ws *ws, const int16_t *pcm, size_t n,
 		return;
 	}
 
-	gap_close(ws, at_ms);
+	/* kept for a connection still being made, the audio is not heard
+	 * yet: a gap goes on until it is (estab_handler), or on through a
+	 * failed attempt as one gap, not one per attempt */
+	if (ws->estab)
+		gap_close(ws, at_ms);
 
 	for (size_t i = 0; i < n; i++) {
 		(void)mbuf_write_u8(ws->pend, (uint8_t)(pcm[i] & 0xff));

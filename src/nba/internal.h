@@ -21,6 +21,7 @@
 enum {
 	NBA_TOKENS = 128,   /* tokens of one utterance looked at */
 	NBA_NEG_REACH = 3,  /* content words a negation covers */
+	NBA_PHRASE = 4,     /* words of the longest phrase in the tables */
 };
 
 struct nba_tok {

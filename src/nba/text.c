@@ -200,7 +200,7 @@ static size_t split(const char *text, struct word *w, size_t max)
 /* the concept of words w[0..n) as one phrase, its surface to surface */
 static const char *phrase(const struct word *w, size_t n, char *surface)
 {
-	char key[3 * NBA_WORD + 3] = "", st[NBA_WORD];
+	char key[NBA_PHRASE * (NBA_WORD + 1)] = "", st[NBA_WORD];
 	const char *concept;
 
 	for (size_t j = 0; j < n; j++) {
@@ -257,7 +257,7 @@ size_t nba_tokenize(const char *text, struct nba_tok *t, size_t max)
 			reach = 0;
 
 		/* phrases first, longest first: "on its way", "log in" */
-		for (size_t len = 3; len >= 2 && !concept; len--) {
+		for (size_t len = NBA_PHRASE; len >= 2 && !concept; len--) {
 			if (i + len <= nw &&
 			    (concept = phrase(w + i, len, k->surface))) {
 				strncpy(k->stem, concept, NBA_WORD - 1);

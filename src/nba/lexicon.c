@@ -10,7 +10,12 @@
  *
  * The synonym groups are general call-centre language, not the phrases
  * of the test set: the first word of a group names the concept; a word
- * belongs to its first group only.
+ * belongs to its first group only. Phrases (up to NBA_PHRASE words) win
+ * over their words, so "went up" can mean a bill and "go up to" a plan.
+ * Much of the table is how callers describe a situation instead of
+ * naming it ("runs out", "can't get online"), written from what blind
+ * sets missed (docs/NOTES.md); a generic word in a group pulls small
+ * talk in, so single words here are ones callers rarely mean otherwise.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -384,6 +389,8 @@ static const char *const synonyms[] = {
 	"end of this month", "end of next month", NULL,
 	"mail", "email", "e-mail", "post", "paperwork", "letters",
 	"correspondence", "inbox", NULL,
+	/* concepts no intent has: talk around a request, and small talk;
+	 * they count as words no intent knows, so such talk reads as none */
 	"can someone", "could someone", "can somebody", "could somebody",
 	"someone to look", "someone look", NULL,
 	"breaking up", "cant hear you", "say that again", "repeat that",

@@ -146,6 +146,9 @@ void nba_stem(char *w)
 
 struct word {
 	char s[NBA_WORD];
+	char st[NBA_WORD];       /* its stem, made once: phrases of up to
+				    NBA_PHRASE words look at each word
+				    several times */
 	bool boundary;           /* punctuation before it */
 };
 
@@ -181,6 +184,8 @@ static size_t split(const char *text, struct word *w, size_t max)
 
 		if (len) {
 			w[n].s[len] = '\0';
+			memcpy(w[n].st, w[n].s, len + 1);
+			nba_stem(w[n].st);
 			len = 0;
 			if (++n == max)
 				break;
@@ -200,17 +205,15 @@ static size_t split(const char *text, struct word *w, size_t max)
 /* the concept of words w[0..n) as one phrase, its surface to surface */
 static const char *phrase(const struct word *w, size_t n, char *surface)
 {
-	char key[NBA_PHRASE * (NBA_WORD + 1)] = "", st[NBA_WORD];
+	char key[NBA_PHRASE * (NBA_WORD + 1)] = "";
 	const char *concept;
 
 	for (size_t j = 0; j < n; j++) {
 		if (j && w[j].boundary)
 			return NULL;
-		strcpy(st, w[j].s);
-		nba_stem(st);
 		if (j)
 			strcat(key, " ");
-		strcat(key, st);
+		strcat(key, w[j].st);
 	}
 
 	concept = nba_lex_concept(key);
@@ -268,8 +271,7 @@ size_t nba_tokenize(const char *text, struct nba_tok *t, size_t max)
 
 		if (!concept) {
 			strcpy(k->surface, w[i].s);
-			strcpy(k->stem, w[i].s);
-			nba_stem(k->stem);
+			strcpy(k->stem, w[i].st);
 			k->concept = nba_lex_concept(k->stem);
 			if (!k->concept)
 				k->concept = k->stem;

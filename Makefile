@@ -84,6 +84,12 @@ $(BUILD)/tools/%: tools/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+# scores the classifier with the unit tests' reader of labelled files
+$(BUILD)/tools/nba_eval: tools/nba_eval.c \
+		$(BUILD)/tests/unit/test_nba_data.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
 # README is written last (the directory is renamed into place whole);
 # the tool is order-only so that another BUILD's copy does not rebuild it
 $(ASR_MODEL)/README: scripts/asr-model.sh scripts/asr-sendump2mixw.py \
@@ -125,7 +131,7 @@ fuzz:
 	    $$f build/fuzz/libswitchboard.a $(LDLIBS) -o build/fuzz/$$n || exit 1; \
 	done
 
-bench: $(BIN) $(BENCH_BINS)
+bench: $(BIN) $(BENCH_BINS) $(BUILD)/tools/nba_eval
 
 clean:
 	rm -rf build

@@ -22,12 +22,6 @@
 static struct nba_data train, split;
 
 
-struct score {
-	size_t in, top1, strict, none_in;
-	size_t off, off_none;
-};
-
-
 static int model(struct nba **np)
 {
 	char err[256];
@@ -41,49 +35,10 @@ static int model(struct nba **np)
 }
 
 
-static void evaluate(const struct nba *n, const struct nba_data *d,
-		     struct score *s, bool print)
-{
-	memset(s, 0, sizeof(*s));
-
-	for (size_t i = 0; i < d->n; i++) {
-		struct nba_class c;
-
-		if (nba_classify(n, d->text[i], &c) || !c.ntop)
-			continue;
-
-		if (!strcmp(d->label[i], "none")) {
-			++s->off;
-			s->off_none += c.none;
-			if (print && !c.none)
-				fprintf(stderr, "  off-topic as %s %.2f: %s\n",
-					c.top[0].intent, c.top[0].confidence,
-					d->text[i]);
-			continue;
-		}
-
-		++s->in;
-		if (!strcmp(c.top[0].intent, d->label[i])) {
-			++s->top1;
-			s->strict += !c.none;
-		}
-		else if (print) {
-			fprintf(stderr, "  %s as %s %.2f: %s\n", d->label[i],
-				c.top[0].intent, c.top[0].confidence,
-				d->text[i]);
-		}
-		s->none_in += c.none;
-		if (print && c.none)
-			fprintf(stderr, "  %s flagged none: %s\n",
-				d->label[i], d->text[i]);
-	}
-}
-
-
 static void test_heldout_accuracy(void)
 {
 	struct nba *n = NULL;
-	struct score s;
+	struct nba_score s;
 	double top1, off, fnone;
 
 	CHECK_EQ(model(&n), 0);
@@ -93,7 +48,7 @@ static void test_heldout_accuracy(void)
 
 	CHECK_EQ(nba_data_load(&split, "test"), 0);
 	/* never printed: the test split must not guide tuning */
-	evaluate(n, &split, &s, false);
+	nba_data_score(n, &split, &s, false);
 	mem_deref(n);
 
 	CHECK(s.in >= 150 && s.off >= 25);
@@ -124,16 +79,16 @@ static void test_train_and_dev(void)
 		"fresh12",
 	};
 	struct nba *n = NULL;
-	struct score s;
+	struct nba_score s;
 
 	CHECK_EQ(model(&n), 0);
-	evaluate(n, &train, &s, false);
+	nba_data_score(n, &train, &s, false);
 	CHECK_EQ(s.top1, s.in);
 	CHECK_EQ(s.none_in, 0u);
 
 	for (size_t i = 0; i < sizeof(splits) / sizeof(splits[0]); i++) {
 		CHECK_EQ(nba_data_load(&split, splits[i]), 0);
-		evaluate(n, &split, &s, i == 0 && getenv("NBA_VERBOSE"));
+		nba_data_score(n, &split, &s, i == 0 && getenv("NBA_VERBOSE"));
 		fprintf(stderr, "nba %s split: top-1 %.1f %% (%zu/%zu), "
 			"off-topic flagged %zu/%zu, false none %zu\n",
 			splits[i], 100.0 * (double)s.top1 / (double)s.in,

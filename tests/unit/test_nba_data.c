@@ -1,6 +1,8 @@
 /*
- * test_nba_data.c — reads tests/data/nba/<split>.tsv: one "label<TAB>
- * utterance" per line, # comments. Run from the repository root.
+ * test_nba_data.c — reads labelled utterances: one "label<TAB>utterance"
+ * per line, # comments (tests/data/nba/README.md), and scores the
+ * classifier on them; for the unit tests and tools/nba_eval. Run from the
+ * repository root.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -30,11 +32,18 @@ static void group(struct nba_data *d)
 int nba_data_load(struct nba_data *d, const char *split)
 {
 	char path[256];
+
+	snprintf(path, sizeof(path), "tests/data/nba/%s.tsv", split);
+	return nba_data_read(d, path);
+}
+
+
+int nba_data_read(struct nba_data *d, const char *path)
+{
 	size_t used = 0;
 	FILE *f;
 
 	memset(d, 0, sizeof(*d));
-	snprintf(path, sizeof(path), "tests/data/nba/%s.tsv", split);
 	f = fopen(path, "r");
 	if (!f)
 		return errno;
@@ -75,4 +84,43 @@ int nba_data_load(struct nba_data *d, const char *split)
 	group(d);
 
 	return d->n ? 0 : ENOENT;
+}
+
+
+void nba_data_score(const struct nba *n, const struct nba_data *d,
+		    struct nba_score *s, bool print)
+{
+	memset(s, 0, sizeof(*s));
+
+	for (size_t i = 0; i < d->n; i++) {
+		struct nba_class c;
+
+		if (nba_classify(n, d->text[i], &c) || !c.ntop)
+			continue;
+
+		if (!strcmp(d->label[i], "none")) {
+			++s->off;
+			s->off_none += c.none;
+			if (print && !c.none)
+				fprintf(stderr, "  off-topic as %s %.2f: %s\n",
+					c.top[0].intent, c.top[0].confidence,
+					d->text[i]);
+			continue;
+		}
+
+		++s->in;
+		if (!strcmp(c.top[0].intent, d->label[i])) {
+			++s->top1;
+			s->strict += !c.none;
+		}
+		else if (print) {
+			fprintf(stderr, "  %s as %s %.2f: %s\n", d->label[i],
+				c.top[0].intent, c.top[0].confidence,
+				d->text[i]);
+		}
+		s->none_in += c.none;
+		if (print && c.none)
+			fprintf(stderr, "  %s flagged none: %s\n",
+				d->label[i], d->text[i]);
+	}
 }

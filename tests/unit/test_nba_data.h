@@ -5,6 +5,7 @@
 #ifndef SWITCHBOARD_TEST_NBA_DATA_H
 #define SWITCHBOARD_TEST_NBA_DATA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "nba/nba.h"
 
@@ -23,7 +24,19 @@ struct nba_data {
 	char buf[64 * 1024];
 };
 
-/* split: "train", "dev" or "test"; 0 or an errno */
+/* split: "train", "dev", "test" ... of tests/data/nba; 0 or an errno */
 int nba_data_load(struct nba_data *d, const char *split);
+/* the same from any file in that format */
+int nba_data_read(struct nba_data *d, const char *path);
+
+struct nba_score {
+	size_t in, top1, strict, none_in;  /* in-domain: right, right and
+					      not none, flagged none */
+	size_t off, off_none;              /* off-topic, flagged none */
+};
+
+/* classifies every line of d with n; print: the misses on stderr */
+void nba_data_score(const struct nba *n, const struct nba_data *d,
+		    struct nba_score *s, bool print);
 
 #endif

@@ -179,7 +179,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "asr_lm: out of memory\n");
 		return 1;
 	}
-	opt.arg = &d;
 	err = asr_lm_arpa_opt(mb, (const char *const *)lines, n, &opt, &st);
 	if (err) {
 		fprintf(stderr, "asr_lm: %s: %s\n", argv[optind + 1],

@@ -46,6 +46,9 @@ bool   nba_lex_stop(const char *word);
 bool   nba_lex_negator(const char *word);
 double nba_lex_intensity(const char *word);   /* 0: not an intensifier */
 double nba_lex_valence(const char *stem, bool *found);
+/* synonym entries whose stem an earlier group already has ("activity"
+ * after "activation"): they mean that group's concept, not their own */
+size_t nba_lex_shadowed(void);
 
 /* a feature of an utterance: which token it came from (for drivers) */
 struct nba_feat {

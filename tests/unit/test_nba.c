@@ -11,6 +11,7 @@
 #include <string.h>
 #include <re.h>
 #include "nba/nba.h"
+#include "nba/internal.h"
 #include "test_nba_data.h"
 #include "unit.h"
 
@@ -205,9 +206,18 @@ static void test_keywords(void)
 }
 
 
+/* every synonym entry counts: one whose stem an earlier group already
+ * has does nothing, and means that group's concept, not its own */
+static void test_synonyms_all_live(void)
+{
+	CHECK_EQ(nba_lex_shadowed(), 0u);
+}
+
+
 UNIT_SUITE(nba,
 	UNIT_CASE(test_heldout_accuracy),
 	UNIT_CASE(test_train_and_dev),
 	UNIT_CASE(test_confidence_and_drivers),
 	UNIT_CASE(test_keywords),
+	UNIT_CASE(test_synonyms_all_live),
 );

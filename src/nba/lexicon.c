@@ -542,6 +542,7 @@ struct entry {
 	const char *concept;
 	double v;
 	unsigned kind;
+	size_t at;               /* synonyms: its place in the table */
 };
 
 static struct {
@@ -563,6 +564,15 @@ static int cmp_entry(const void *a, const void *b)
 {
 	return strcmp(((const struct entry *)a)->key,
 		      ((const struct entry *)b)->key);
+}
+
+
+static int cmp_first(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+
+	return c ? c : (x->at > y->at) - (x->at < y->at);
 }
 
 
@@ -613,13 +623,13 @@ static void fn_add(const char *w, unsigned kind, double f)
 static void init(void)
 {
 	const char *concept = NULL;
+	size_t n = 0;
 
 	if (L.ready)
 		return;
 
 	for (size_t i = 0; i + 1 < sizeof(synonyms) / sizeof(synonyms[0]);
 	     i++) {
-		const struct entry *dup = NULL;
 		struct entry *e;
 
 		if (!synonyms[i]) {
@@ -631,19 +641,22 @@ static void init(void)
 
 		e = &L.syn[L.nsyn];
 		stem_phrase(e->key, sizeof(e->key), synonyms[i]);
-		for (size_t j = 0; j < L.nsyn && !dup; j++)
-			if (!strcmp(L.syn[j].key, e->key))
-				dup = &L.syn[j];
-		if (dup) {
-			/* its first group wins: another form of a word of
-			 * the same group is fine, of another group a slip */
-			L.shadowed += dup->concept != concept;
+		e->concept = concept;
+		e->at = L.nsyn++;
+	}
+
+	/* by stem, then by place: of the entries sharing a stem the first
+	 * in the table stays (its group wins); another form of a word of
+	 * the same group is fine, of another group a slip */
+	qsort(L.syn, L.nsyn, sizeof(L.syn[0]), cmp_first);
+	for (size_t i = 0; i < L.nsyn; i++) {
+		if (n && !strcmp(L.syn[n - 1].key, L.syn[i].key)) {
+			L.shadowed += L.syn[i].concept != L.syn[n - 1].concept;
 			continue;
 		}
-		e->concept = concept;
-		++L.nsyn;
+		L.syn[n++] = L.syn[i];
 	}
-	qsort(L.syn, L.nsyn, sizeof(L.syn[0]), cmp_entry);
+	L.nsyn = n;
 
 	for (size_t i = 0; valence[i].w; i++) {
 		struct entry *e = &L.val[L.nval];

@@ -576,7 +576,8 @@ static int cmp_first(const void *a, const void *b)
 }
 
 
-/* stems each word of a phrase: "signing up" -> "sign up" */
+/* stems each word of a phrase: "signing up" -> "sign up"; a hyphen parts
+ * words as the tokenizer does ("wi-fi" -> "wi fi") */
 static void stem_phrase(char *dst, size_t sz, const char *phrase)
 {
 	char w[NBA_WORD];
@@ -584,7 +585,7 @@ static void stem_phrase(char *dst, size_t sz, const char *phrase)
 
 	dst[0] = '\0';
 	while (*phrase) {
-		size_t len = strcspn(phrase, " ");
+		size_t len = strcspn(phrase, " -");
 
 		if (len >= NBA_WORD)
 			len = NBA_WORD - 1;
@@ -597,7 +598,7 @@ static void stem_phrase(char *dst, size_t sz, const char *phrase)
 			dst[n++] = *p;
 		dst[n] = '\0';
 		phrase += len;
-		while (*phrase == ' ')
+		while (*phrase == ' ' || *phrase == '-')
 			++phrase;
 	}
 }

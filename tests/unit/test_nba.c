@@ -211,6 +211,11 @@ static void test_keywords(void)
 static void test_synonyms_all_live(void)
 {
 	CHECK_EQ(nba_lex_shadowed(), 0u);
+
+	/* the tokenizer parts "wi-fi" into two words; so must the table */
+	CHECK(nba_lex_concept("wi fi") != NULL);
+	CHECK_STR(nba_lex_concept("wi fi"), nba_lex_concept("wifi"));
+	CHECK_STR(nba_lex_concept("e mail"), nba_lex_concept("email"));
 }
 
 

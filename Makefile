@@ -48,7 +48,7 @@ CPPFLAGS += -DASR_CC_LM='"$(abspath $(ASR_CC_LM))"'
 CPPFLAGS += -DASR_CC_TXT='"$(CURDIR)/data/asr/callcenter.txt"'
 
 SRCS     := $(filter-out src/main.c,$(shell find src -name '*.c' | sort))
-OBJS     := $(SRCS:%.c=$(BUILD)/%.o)
+OBJS     := $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/nba_bank.o
 UNIT_SRCS:= $(shell find tests/unit -name '*.c' | sort)
 UNIT_OBJS:= $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 BENCH_SRCS := $(wildcard bench/*.c)
@@ -84,9 +84,14 @@ $(BUILD)/tools/%: tools/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-# scores the classifier with the unit tests' reader of labelled files
+# these score the classifier with the unit tests' reader of labelled files
 $(BUILD)/tools/nba_eval: tools/nba_eval.c \
 		$(BUILD)/tests/unit/test_nba_data.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/bench/nba: bench/nba.c $(BUILD)/tests/unit/test_nba_data.o $(LIB) \
+		| $(ASR_CC_LM)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
@@ -104,6 +109,20 @@ $(BUILD)/tools/asr_lm: tools/asr_lm.c $(BUILD)/src/asr/lm.o $(BUILD)/src/util/fi
 $(ASR_CC_LM): data/asr/callcenter.txt $(BUILD)/tools/asr_lm
 	@mkdir -p $(dir $@)
 	$(BUILD)/tools/asr_lm $(ASR_DICT) $< $@.tmp
+	@mv $@.tmp $@
+
+# next best action's bank of callers' talk, compiled in (src/nba/bank.c)
+$(BUILD)/gen/nba_bank.c: data/nba/bank.tsv
+	@mkdir -p $(dir $@)
+	@awk 'BEGIN { print "#include <stddef.h>"; \
+	  print "extern const char *const nba_bank_tsv[];"; \
+	  print "extern const size_t nba_bank_ntsv;"; \
+	  print "const char *const nba_bank_tsv[] = {" } \
+	  /^#/ || !/\t/ { next } \
+	  { gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); sub(/\t/, "\\t"); \
+	    print "\t\"" $$0 "\","; ++n } \
+	  END { print "\tNULL\n};"; \
+	    print "const size_t nba_bank_ntsv = " n ";" }' $< > $@.tmp
 	@mv $@.tmp $@
 
 deps:

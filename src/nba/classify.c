@@ -20,7 +20,7 @@
 #include <re.h>
 #include "nba/internal.h"
 
-enum { STACK_SCORES = 2048 };
+enum { STACK_SCORES = 4096 };
 
 
 struct scored {

@@ -85,6 +85,7 @@ struct nba_rule {
 struct nba {
 	size_t nintents;
 	char **ids;
+	char **lent;             /* per intent: the bank's needs it has */
 
 	/* vocabulary: feature hash -> index (open addressing) */
 	uint64_t *vkey;
@@ -110,6 +111,22 @@ struct nba {
 };
 
 int  nba_vocab_find(const struct nba *n, uint64_t h);
+
+/* model.c: a model of examples alone (no bank, no rules) */
+int nba_alloc_examples(struct nba **np, const struct nba_intent_def *in,
+		       size_t n);
+
+/* bank.c: the needs of the bank whose lines each intent learns from as
+ * weak examples, sorted by intent (lent[i].need->examples: the lines) */
+struct nba_lent {
+	uint32_t intent;
+	const struct nba_intent_def *need;
+};
+int nba_bank_expand(const struct nba_intent_def *in, size_t nin,
+		    struct nba_lent **lentp, size_t *nlentp);
+/* for measuring: models built after nba_bank_use(false) learn from their
+ * examples alone (the default is on) */
+void nba_bank_use(bool on);
 /* an utterance's features, duplicates summed, sorted by hash */
 size_t nba_vector(const char *text, struct nba_feat *f, size_t max);
 
@@ -118,7 +135,7 @@ size_t nba_vector(const char *text, struct nba_feat *f, size_t max);
 #define NBA_CENTROID_SHARE 0.5   /* centroid vs nearest example */
 #endif
 #ifndef NBA_NONE_BELOW
-#define NBA_NONE_BELOW 0.1  /* similarity of the pseudo-intent none */
+#define NBA_NONE_BELOW 0.25 /* similarity of the pseudo-intent none */
 #endif
 #ifndef NBA_COVERAGE_POWER
 #define NBA_COVERAGE_POWER 1.0  /* see classify.c */

@@ -10,6 +10,8 @@
  * intent's centroid is the sum of its examples plus its keywords counted
  * KEYWORD_BOOST times, normalised. Both are stored as posting lists per
  * feature, so scoring an utterance touches only the features it has.
+ * The lines the bank lends an intent (bank.c) are documents of it too,
+ * with less weight.
  */
 #include <math.h>
 #include <stdio.h>
@@ -21,6 +23,15 @@
 #ifndef KEYWORD_BOOST
 #define KEYWORD_BOOST 2.0
 #endif
+/* a line the bank lends (bank.c): its weight in the intent's centroid,
+ * against an example's 1, and as a nearest example (tuned on the tuning
+ * splits, docs/NOTES.md "A bank of callers' talk") */
+#ifndef BANK_CEN
+#define BANK_CEN 0.1
+#endif
+#ifndef BANK_EX
+#define BANK_EX 0.9
+#endif
 #ifndef UNKNOWN_SHARE
 #define UNKNOWN_SHARE 0.25     /* weight of a feature no intent has */
 #endif
@@ -30,9 +41,13 @@ static void destructor(void *arg)
 {
 	struct nba *n = arg;
 
-	for (size_t i = 0; i < n->nintents; i++)
+	for (size_t i = 0; i < n->nintents; i++) {
 		mem_deref(n->ids[i]);
+		if (n->lent)
+			mem_deref(n->lent[i]);
+	}
 	mem_deref(n->ids);
+	mem_deref(n->lent);
 	mem_deref(n->vkey);
 	mem_deref(n->vidx);
 	mem_deref(n->idf);
@@ -298,41 +313,64 @@ static int postings(const struct triple *t, size_t n, size_t nfeat,
 }
 
 
+enum doc_kind { DOC_EXAMPLE, DOC_KEYWORD, DOC_BANK };
+
+
 /*
- * Trains the classifier: docs are every example then every keyword of
- * every intent, in order.
+ * Trains the classifier: docs are every example, every keyword, then
+ * every line the bank lends (lent, sorted by intent) of every intent, in
+ * order.
  */
-static int train(struct nba *n, const struct nba_intent_def *in)
+static int train(struct nba *n, const struct nba_intent_def *in,
+		 const struct nba_lent *lent, size_t nlent)
 {
 	struct vec *v = NULL;
 	struct nba_feat **docf = NULL;
-	size_t *docn = NULL, ndoc = 0, total = 0, nt = 0;
+	size_t *docn = NULL, ndoc = 0, total = 0, nt = 0, p = 0;
 	uint32_t *doc_intent = NULL, *df = NULL, *last = NULL;
-	bool *is_kw = NULL;
+	uint8_t *kind = NULL;
 	struct triple *ex = NULL, *cen = NULL;
 	double *cvec = NULL;
 	int err = ENOMEM;
 
 	for (size_t i = 0; i < n->nintents; i++)
 		ndoc += in[i].nexamples + in[i].nkeywords;
+	for (size_t l = 0; l < nlent; l++)
+		ndoc += lent[l].need->nexamples;
 
 	v = mem_zalloc(sizeof(*v), NULL);
 	docf = mem_zalloc((ndoc + 1) * sizeof(*docf), NULL);
 	docn = mem_zalloc((ndoc + 1) * sizeof(*docn), NULL);
 	doc_intent = mem_zalloc((ndoc + 1) * sizeof(*doc_intent), NULL);
-	is_kw = mem_zalloc((ndoc + 1) * sizeof(*is_kw), NULL);
-	if (!v || !docf || !docn || !doc_intent || !is_kw)
+	kind = mem_zalloc((ndoc + 1) * sizeof(*kind), NULL);
+	if (!v || !docf || !docn || !doc_intent || !kind)
 		goto out;
 
 	/* every document's features */
 	ndoc = 0;
 	for (size_t i = 0; i < n->nintents; i++) {
-		size_t k = in[i].nexamples + in[i].nkeywords;
+		size_t ne = in[i].nexamples, nk = in[i].nkeywords, nb = 0;
+		size_t l0 = p;
 
-		for (size_t j = 0; j < k; j++) {
-			const char *text = j < in[i].nexamples ?
-				in[i].examples[j] :
-				in[i].keywords[j - in[i].nexamples];
+		for (; p < nlent && lent[p].intent == i; p++)
+			nb += lent[p].need->nexamples;
+
+		for (size_t j = 0, l = l0, m = 0; j < ne + nk + nb; j++) {
+			const char *text;
+
+			if (j < ne) {
+				text = in[i].examples[j];
+			}
+			else if (j < ne + nk) {
+				text = in[i].keywords[j - ne];
+			}
+			else {
+				if (m == lent[l].need->nexamples) {
+					++l;
+					m = 0;
+				}
+				text = lent[l].need->examples[m++];
+			}
 
 			v->n = nba_vector(text, v->f,
 					  sizeof(v->f) / sizeof(v->f[0]));
@@ -343,7 +381,8 @@ static int train(struct nba *n, const struct nba_intent_def *in)
 			memcpy(docf[ndoc], v->f, v->n * sizeof(v->f[0]));
 			docn[ndoc] = v->n;
 			doc_intent[ndoc] = (uint32_t)i;
-			is_kw[ndoc] = j >= in[i].nexamples;
+			kind[ndoc] = j < ne ? DOC_EXAMPLE : j < ne + nk ?
+				DOC_KEYWORD : DOC_BANK;
 			total += v->n;
 			++ndoc;
 		}
@@ -372,22 +411,34 @@ static int train(struct nba *n, const struct nba_intent_def *in)
 		}
 	}
 
-	/* in how many intents each feature is */
+	/* in how many intents' examples and keywords each feature is; one
+	 * that only the bank's lines have, in how many intents' lines (the
+	 * bank must not blur the words an admin chose) */
 	n->idf = mem_zalloc((n->nfeat + 1) * sizeof(*n->idf), NULL);
-	df = mem_zalloc((n->nfeat + 1) * sizeof(*df), NULL);
+	df = mem_zalloc(2 * (n->nfeat + 1) * sizeof(*df), NULL);
 	last = mem_zalloc((n->nfeat + 1) * sizeof(*last), NULL);
 	if (!n->idf || !df || !last)
 		goto out;
-	for (size_t d = 0; d < ndoc; d++) {
-		for (size_t j = 0; j < docn[d]; j++) {
-			size_t f = (size_t)docf[d][j].h;
+	for (int pass = 0; pass < 2; pass++) {
+		uint32_t *c = &df[(size_t)pass * (n->nfeat + 1)];
 
-			if (last[f] != doc_intent[d] + 1) {
-				last[f] = doc_intent[d] + 1;
-				++df[f];
+		memset(last, 0, (n->nfeat + 1) * sizeof(*last));
+		for (size_t d = 0; d < ndoc; d++) {
+			if ((kind[d] == DOC_BANK) != pass)
+				continue;
+			for (size_t j = 0; j < docn[d]; j++) {
+				size_t f = (size_t)docf[d][j].h;
+
+				if (last[f] != doc_intent[d] + 1) {
+					last[f] = doc_intent[d] + 1;
+					++c[f];
+				}
 			}
 		}
 	}
+	for (size_t f = 0; f < n->nfeat; f++)
+		if (!df[f])
+			df[f] = df[n->nfeat + 1 + f];
 	for (size_t f = 0; f < n->nfeat; f++)
 		n->idf[f] = (float)log((n->nintents + 1.0) / (df[f] + 0.5));
 	n->idf_unknown = (float)(UNKNOWN_SHARE *
@@ -402,7 +453,7 @@ static int train(struct nba *n, const struct nba_intent_def *in)
 		goto out;
 
 	for (size_t d = 0; d < ndoc; d++) {
-		double norm = 0;
+		double norm = 0, scale = kind[d] == DOC_BANK ? BANK_EX : 1;
 
 		for (size_t j = 0; j < docn[d]; j++) {
 			docf[d][j].w *= n->idf[docf[d][j].h];
@@ -413,7 +464,7 @@ static int train(struct nba *n, const struct nba_intent_def *in)
 			docf[d][j].w /= norm;
 			ex[nt].feat = (uint32_t)docf[d][j].h;
 			ex[nt].doc = (uint32_t)d;
-			ex[nt].w = (float)docf[d][j].w;
+			ex[nt].w = (float)(scale * docf[d][j].w);
 			++nt;
 		}
 		n->ex_intent[d] = doc_intent[d];
@@ -426,7 +477,8 @@ static int train(struct nba *n, const struct nba_intent_def *in)
 		double norm = 0;
 
 		for (; d < ndoc && doc_intent[d] == i; d++) {
-			double b = is_kw[d] ? KEYWORD_BOOST : 1;
+			double b = kind[d] == DOC_KEYWORD ? KEYWORD_BOOST :
+				   kind[d] == DOC_BANK ? BANK_CEN : 1;
 
 			for (size_t j = 0; j < docn[d]; j++) {
 				size_t f = (size_t)docf[d][j].h;
@@ -462,7 +514,7 @@ static int train(struct nba *n, const struct nba_intent_def *in)
 	mem_deref(docf);
 	mem_deref(docn);
 	mem_deref(doc_intent);
-	mem_deref(is_kw);
+	mem_deref(kind);
 	mem_deref(df);
 	mem_deref(last);
 	mem_deref(ex);
@@ -556,12 +608,85 @@ static int copy_rules(struct nba *n, const struct nba_rule_def *def,
 }
 
 
+/* per intent, the needs it learnt from too: "need, need" or "" */
+static int name_lent(struct nba *n, const struct nba_lent *lent,
+		     size_t nlent)
+{
+	n->lent = mem_zalloc((n->nintents + 1) * sizeof(*n->lent), NULL);
+	if (!n->lent)
+		return ENOMEM;
+
+	for (size_t i = 0, l = 0; i < n->nintents; i++) {
+		size_t len = 1;
+
+		for (size_t k = l; k < nlent && lent[k].intent == i; k++)
+			len += strlen(lent[k].need->id) + 2;
+		n->lent[i] = mem_zalloc(len, NULL);
+		if (!n->lent[i])
+			return ENOMEM;
+		for (; l < nlent && lent[l].intent == i; l++) {
+			if (n->lent[i][0])
+				strcat(n->lent[i], ", ");
+			strcat(n->lent[i], lent[l].need->id);
+		}
+	}
+
+	return 0;
+}
+
+
+const char *nba_intent_bank(const struct nba *n, size_t i)
+{
+	return n && n->lent && i < n->nintents ? n->lent[i] : NULL;
+}
+
+
+static int alloc(struct nba **np, const struct nba_intent_def *intents,
+		 size_t nintents, const struct nba_lent *lent, size_t nlent)
+{
+	struct nba *n;
+	int e = 0;
+
+	n = mem_zalloc(sizeof(*n), destructor);
+	if (!n)
+		return ENOMEM;
+
+	n->ids = mem_zalloc((nintents + 1) * sizeof(*n->ids), NULL);
+	if (!n->ids)
+		e = ENOMEM;
+	for (size_t i = 0; !e && i < nintents; i++) {
+		e = str_dup(&n->ids[i], intents[i].id);
+		if (!e)
+			++n->nintents;
+	}
+	if (!e)
+		e = train(n, intents, lent, nlent);
+	if (!e)
+		e = name_lent(n, lent, nlent);
+
+	if (e)
+		mem_deref(n);
+	else
+		*np = n;
+	return e;
+}
+
+
+int nba_alloc_examples(struct nba **np, const struct nba_intent_def *in,
+		       size_t n)
+{
+	return alloc(np, in, n, NULL, 0);
+}
+
+
 int nba_alloc(struct nba **np, const struct nba_intent_def *intents,
 	      size_t nintents, const struct nba_rule_def *rules,
 	      size_t nrules, char *err, size_t errsz)
 {
+	struct nba_lent *lent = NULL;
+	struct nba *n = NULL;
 	char dummy[1];
-	struct nba *n;
+	size_t nlent = 0;
 	int e;
 
 	if (!np || (nintents && !intents) || (nrules && !rules))
@@ -579,27 +704,13 @@ int nba_alloc(struct nba **np, const struct nba_intent_def *intents,
 	if (e)
 		return e;
 
-	n = mem_zalloc(sizeof(*n), destructor);
-	if (!n)
-		return ENOMEM;
-
-	n->ids = mem_zalloc((nintents + 1) * sizeof(*n->ids), NULL);
-	if (!n->ids) {
-		e = ENOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < nintents; i++) {
-		e = str_dup(&n->ids[i], intents[i].id);
-		if (e)
-			goto out;
-		++n->nintents;
-	}
-
-	e = train(n, intents);
+	e = nba_bank_expand(intents, nintents, &lent, &nlent);
+	if (!e)
+		e = alloc(&n, intents, nintents, lent, nlent);
+	mem_deref(lent);
 	if (!e)
 		e = copy_rules(n, rules, nrules, intents);
 
- out:
 	if (e) {
 		snprintf(err, errsz, "out of memory");
 		mem_deref(n);

@@ -173,6 +173,16 @@ static int build(struct nba **np, const struct prov_batch *b, char *msg,
 	msg[0] = '\0';
 	e = nba_alloc(np, idefs, ni, rdefs, nr, msg, msgsz);
 
+	/* what an admin needs to see why an intent matches talk its
+	 * examples do not have */
+	for (size_t i = 0; !e && i < ni; i++) {
+		const char *lent = nba_intent_bank(*np, i);
+
+		if (lent && *lent)
+			log_info("intent \"%s\" also learns from the bank's "
+				 "%s", idefs[i].id, lent);
+	}
+
  out:
 	mem_deref(idefs);
 	mem_deref(rdefs);

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include "nba/nba.h"
 
-enum { NBA_DATA_MAX = 512, NBA_DATA_INTENTS = 32 };
+enum { NBA_DATA_MAX = 8192, NBA_DATA_INTENTS = 160 };
 
 struct nba_data {
 	size_t n;
@@ -21,7 +21,7 @@ struct nba_data {
 	const char *examples[NBA_DATA_MAX];
 	size_t nintents;
 
-	char buf[64 * 1024];
+	char buf[1024 * 1024];
 };
 
 /* split: "train", "dev", "test" ... of tests/data/nba; 0 or an errno */

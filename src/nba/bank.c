@@ -1,0 +1,219 @@
+/*
+ * bank.c — what callers say, by need: general contact-centre knowledge
+ * that stretches an admin's handful of examples.
+ *
+ * Six examples leave out most of the ways customers put the same need
+ * ("the card you've got on file runs out" for a new card). The bank
+ * (data/nba/bank.tsv, compiled in) holds thousands of lines of callers'
+ * talk grouped by need, across industries: password forgotten, parcel
+ * late, price went up ... When a model is built, each of an intent's
+ * examples is classified against the bank's needs; the needs that
+ * several of them agree on lend their lines to the intent as weak
+ * examples (model.c). A need goes to one intent only, the surest. An intent the bank has no need for is trained on its examples
+ * alone, as before.
+ *
+ * The bank's own model is built once per process, on first use, in the
+ * event loop (like the lexicon's tables); read-only after.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <re.h>
+#include "nba/internal.h"
+
+/* how sure an intent's examples must be of a need, as a share of their
+ * number; each example gives its top need its confidence (tuned on the
+ * tuning splits, docs/NOTES.md "A bank of callers' talk") */
+#ifndef BANK_VOTES
+#define BANK_VOTES 0.15
+#endif
+
+/* data/nba/bank.tsv as "need\tutterance" lines (generated, see Makefile) */
+extern const char *const nba_bank_tsv[];
+extern const size_t nba_bank_ntsv;
+
+
+static struct {
+	bool off;
+	bool built;
+	int err;
+	struct nba *model;
+	struct nba_intent_def *needs;
+	size_t nneeds;
+	const char **texts;        /* the utterances, grouped by need */
+	char *ids;                 /* the needs' names, NUL-separated */
+} bank;
+
+
+void nba_bank_use(bool on)
+{
+	bank.off = !on;
+}
+
+
+static int cmp_line(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	size_t lx = strcspn(x, "\t"), ly = strcspn(y, "\t");
+	int c = strncmp(x, y, lx < ly ? lx : ly);
+
+	if (c)
+		return c;
+	if (lx != ly)
+		return lx < ly ? -1 : 1;
+	return x < y ? -1 : x > y;   /* the file's order within a need */
+}
+
+
+static int build(void)
+{
+	const char **lines;
+	size_t n = nba_bank_ntsv, idlen = 0;
+	char *p;
+	int err = ENOMEM;
+
+	lines = mem_zalloc((n + 1) * sizeof(*lines), NULL);
+	bank.texts = mem_zalloc((n + 1) * sizeof(*bank.texts), NULL);
+	bank.needs = mem_zalloc((n + 1) * sizeof(*bank.needs), NULL);
+	if (!lines || !bank.texts || !bank.needs)
+		goto out;
+
+	for (size_t i = 0; i < n; i++) {
+		lines[i] = nba_bank_tsv[i];
+		idlen += strcspn(lines[i], "\t") + 1;
+	}
+	qsort(lines, n, sizeof(*lines), cmp_line);
+
+	bank.ids = mem_alloc(idlen + 1, NULL);
+	if (!bank.ids)
+		goto out;
+
+	p = bank.ids;
+	for (size_t i = 0, t = 0; i < n; i++) {
+		size_t len = strcspn(lines[i], "\t");
+		struct nba_intent_def *d = bank.nneeds ?
+			&bank.needs[bank.nneeds - 1] : NULL;
+
+		if (!d || strncmp(d->id, lines[i], len) || d->id[len]) {
+			memcpy(p, lines[i], len);
+			p[len] = '\0';
+			d = &bank.needs[bank.nneeds++];
+			d->id = p;
+			d->examples = &bank.texts[t];
+			p += len + 1;
+		}
+		bank.texts[t++] = lines[i] + len + 1;
+		++d->nexamples;
+	}
+
+	err = nba_alloc_examples(&bank.model, bank.needs, bank.nneeds);
+ out:
+	mem_deref(lines);
+	return err;
+}
+
+
+/* per need, how sure the intent's examples are that it is theirs: the sum
+ * of the confidences of the examples the bank gives to it; and how many
+ * do */
+static void vote(const struct nba_intent_def *in, double *votes,
+		 uint8_t *count)
+{
+	for (size_t j = 0; j < in->nexamples; j++) {
+		struct nba_class c;
+
+		if (nba_classify(bank.model, in->examples[j], &c) || !c.ntop)
+			continue;
+		for (size_t k = 0; k < bank.nneeds; k++) {
+			if (!strcmp(bank.needs[k].id, c.top[0].intent)) {
+				votes[k] += c.top[0].confidence;
+				count[k] += count[k] < 255;
+				break;
+			}
+		}
+	}
+}
+
+
+/* whether an intent may have need k: two or more of its examples must
+ * agree on it (one is too little to go on: "i want to talk about cars" is
+ * not a caller asking for a person), and be sure enough */
+static bool eligible(const double *votes, const uint8_t *count, size_t k,
+		     size_t nexamples)
+{
+	return count[k] >= 2 && votes[k] >= BANK_VOTES * (double)nexamples;
+}
+
+
+int nba_bank_expand(const struct nba_intent_def *in, size_t nin,
+		    struct nba_lent **lentp, size_t *nlentp)
+{
+	struct nba_lent *lent = NULL;
+	double *votes = NULL;
+	uint8_t *count = NULL;
+	int *owner = NULL;
+	size_t nlent = 0;
+
+	*lentp = NULL;
+	*nlentp = 0;
+
+	if (bank.off || !nin)
+		return 0;
+	if (!bank.built) {
+		bank.built = true;
+		bank.err = build();
+	}
+	if (bank.err)
+		return bank.err;
+
+	votes = mem_zalloc(nin * bank.nneeds * sizeof(*votes), NULL);
+	count = mem_zalloc(nin * bank.nneeds * sizeof(*count), NULL);
+	owner = mem_zalloc(bank.nneeds * sizeof(*owner), NULL);
+	if (!votes || !count || !owner)
+		goto nomem;
+
+	for (size_t i = 0; i < nin; i++)
+		vote(&in[i], &votes[i * bank.nneeds],
+		     &count[i * bank.nneeds]);
+
+	for (size_t k = 0; k < bank.nneeds; k++) {
+		owner[k] = -1;
+		for (size_t i = 0; i < nin; i++) {
+			const double *v = &votes[i * bank.nneeds];
+
+			if (!eligible(v, &count[i * bank.nneeds], k,
+				      in[i].nexamples))
+				continue;
+			if (owner[k] < 0 ||
+			    v[k] > votes[(size_t)owner[k] * bank.nneeds + k])
+				owner[k] = (int)i;
+		}
+		nlent += owner[k] >= 0;
+	}
+
+	lent = mem_zalloc((nlent + 1) * sizeof(*lent), NULL);
+	if (!lent)
+		goto nomem;
+	nlent = 0;
+	for (size_t i = 0; i < nin; i++) {
+		for (size_t k = 0; k < bank.nneeds; k++) {
+			if (owner[k] != (int)i)
+				continue;
+			lent[nlent].intent = (uint32_t)i;
+			lent[nlent].need = &bank.needs[k];
+			++nlent;
+		}
+	}
+
+	mem_deref(owner);
+	mem_deref(count);
+	mem_deref(votes);
+	*lentp = lent;
+	*nlentp = nlent;
+	return 0;
+
+ nomem:
+	mem_deref(owner);
+	mem_deref(count);
+	mem_deref(votes);
+	return ENOMEM;
+}

@@ -9,8 +9,9 @@
  * late, price went up ... When a model is built, each of an intent's
  * examples is classified against the bank's needs; the needs that
  * several of them agree on lend their lines to the intent as weak
- * examples (model.c). A need goes to one intent only, the surest. An intent the bank has no need for is trained on its examples
- * alone, as before.
+ * examples (model.c). A need goes to one intent only, the surest. An
+ * intent the bank has no need for is trained on its examples alone, as
+ * before.
  *
  * The bank's own model is built once per process, on first use, in the
  * event loop (like the lexicon's tables); read-only after.
@@ -34,9 +35,7 @@ extern const size_t nba_bank_ntsv;
 
 static struct {
 	bool off;
-	bool built;
-	int err;
-	struct nba *model;
+	struct nba *model;         /* built on first use */
 	struct nba_intent_def *needs;
 	size_t nneeds;
 	const char **texts;        /* the utterances, grouped by need */
@@ -93,6 +92,8 @@ static int build(void)
 		struct nba_intent_def *d = bank.nneeds ?
 			&bank.needs[bank.nneeds - 1] : NULL;
 
+		if (!lines[i][len])
+			continue;
 		if (!d || strncmp(d->id, lines[i], len) || d->id[len]) {
 			memcpy(p, lines[i], len);
 			p[len] = '\0';
@@ -158,12 +159,22 @@ int nba_bank_expand(const struct nba_intent_def *in, size_t nin,
 
 	if (bank.off || !nin)
 		return 0;
-	if (!bank.built) {
-		bank.built = true;
-		bank.err = build();
+	if (!bank.model) {
+		int err = build();
+
+		if (err) {
+			/* out of memory: this build fails, the next tries
+			 * again */
+			bank.model = mem_deref(bank.model);
+			bank.needs = mem_deref(bank.needs);
+			bank.texts = mem_deref(bank.texts);
+			bank.ids = mem_deref(bank.ids);
+			bank.nneeds = 0;
+			return err;
+		}
 	}
-	if (bank.err)
-		return bank.err;
+	if (!bank.nneeds)
+		return 0;
 
 	votes = mem_zalloc(nin * bank.nneeds * sizeof(*votes), NULL);
 	count = mem_zalloc(nin * bank.nneeds * sizeof(*count), NULL);

@@ -44,7 +44,8 @@ int main(int argc, char *argv[])
 	}
 	for (size_t i = 0; verbose && i < train.nintents; i++)
 		fprintf(stderr, "%s learns from the bank's %s\n",
-			train.intents[i].id, nba_intent_bank(n, i));
+			train.intents[i].id,
+			nba_intent_bank(n, train.intents[i].id));
 
 	for (; a < argc; a++) {
 		struct nba_score s;

@@ -35,6 +35,7 @@ static const char *const classify_keys[] = {
 
 
 struct answer {
+	const struct nba *model;
 	const struct nba_class *c;
 	const struct nba_sentiment *s;
 	const char *const *ids;
@@ -57,6 +58,24 @@ static int rec_print(struct re_printf *pf, const char *id)
 }
 
 
+/* "need, need" as a JSON array of strings: what the intent learnt from
+ * besides its examples (src/nba/bank.c) */
+static int needs_print(struct re_printf *pf, const char *list)
+{
+	int err = re_hprintf(pf, "[");
+
+	for (const char *p = list, *q = list; p && *p && !err; p = q) {
+		size_t len = strcspn(p, ",");
+
+		q = p[len] ? p + len + 2 : p + len;
+		err = re_hprintf(pf, "%s\"%b\"", p == list ? "" : ",", p,
+				 len);
+	}
+
+	return err ? err : re_hprintf(pf, "]");
+}
+
+
 static int answer_print(struct re_printf *pf, const struct answer *a)
 {
 	const struct nba_class *c = a->c;
@@ -64,10 +83,15 @@ static int answer_print(struct re_printf *pf, const struct answer *a)
 	const struct nba_words words = {a->s->words, a->s->nwords};
 	int err = re_hprintf(pf, "{\"intents\":[");
 
-	for (size_t i = 0; i < c->ntop && !err; i++)
-		err = re_hprintf(pf, "%s{\"id\":%H,\"confidence\":%.3f}",
-				 i ? "," : "", jsonstr_print,
-				 c->top[i].intent, c->top[i].confidence);
+	for (size_t i = 0; i < c->ntop && !err; i++) {
+		err = re_hprintf(pf, "%s{\"id\":%H,\"confidence\":%.3f,"
+				 "\"learnt_from\":", i ? "," : "",
+				 jsonstr_print, c->top[i].intent,
+				 c->top[i].confidence);
+		err = err ? err : needs_print(pf, nba_intent_bank(
+					a->model, c->top[i].intent));
+		err = err ? err : re_hprintf(pf, "}");
+	}
 
 	err = err ? err : re_hprintf(pf, "],\"none\":%s,\"drivers\":",
 				     c->none ? "true" : "false");
@@ -169,7 +193,7 @@ static void classify(struct api_req *req)
 	struct nba_context ctx;
 	struct nba_sentiment s;
 	struct nba_class c;
-	struct answer a = {&c, &s, ids, 0};
+	struct answer a = {model, &c, &s, ids, 0};
 	const char *text = NULL;
 	char *out = NULL;
 	struct le *le;

@@ -635,9 +635,12 @@ static int name_lent(struct nba *n, const struct nba_lent *lent,
 }
 
 
-const char *nba_intent_bank(const struct nba *n, size_t i)
+const char *nba_intent_bank(const struct nba *n, const char *intent)
 {
-	return n && n->lent && i < n->nintents ? n->lent[i] : NULL;
+	for (size_t i = 0; n && n->lent && intent && i < n->nintents; i++)
+		if (!strcmp(n->ids[i], intent))
+			return n->lent[i];
+	return NULL;
 }
 
 

@@ -56,9 +56,9 @@ int nba_alloc(struct nba **np, const struct nba_intent_def *intents,
 	      size_t nrules, char *err, size_t errsz);
 
 /* The needs of the built-in bank of callers' talk (data/nba/bank.tsv)
- * that intent i, in provisioning order, learnt from besides its examples:
- * "need, need", "" for none; NULL when there is no such intent. */
-const char *nba_intent_bank(const struct nba *n, size_t i);
+ * that an intent learnt from besides its examples: "need, need", "" for
+ * none; NULL when the model has no such intent. */
+const char *nba_intent_bank(const struct nba *n, const char *intent);
 
 struct nba_word {
 	char word[NBA_WORD];

@@ -176,7 +176,7 @@ static int build(struct nba **np, const struct prov_batch *b, char *msg,
 	/* what an admin needs to see why an intent matches talk its
 	 * examples do not have */
 	for (size_t i = 0; !e && i < ni; i++) {
-		const char *lent = nba_intent_bank(*np, i);
+		const char *lent = nba_intent_bank(*np, idefs[i].id);
 
 		if (lent && *lent)
 			log_info("intent \"%s\" also learns from the bank's "

@@ -195,6 +195,11 @@ def test_classify_explains_and_applies_the_context():
         check(top["id"] == "cancel_subscription" and
               0 < top["confidence"] <= 1, body)
         check(body["none"] is False, body)
+        # what else it learnt from: the built-in bank's lines of a need
+        # its examples agree on (src/nba/bank.c)
+        check(all(isinstance(i["learnt_from"], list)
+                  for i in body["intents"]), body)
+        check("cancel_subscription" in top["learnt_from"], top)
         check(len(body["drivers"]) > 0 and
               all(d["word"] for d in body["drivers"]), body)
         check(any(d["word"].startswith("cancel") or

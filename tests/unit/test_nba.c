@@ -269,13 +269,14 @@ static void test_bank(void)
 			if (!strcmp(train.intents[k].id, expect[i][0]))
 				break;
 		CHECK(k < train.nintents);
-		CHECK(lists(nba_intent_bank(n, k), expect[i][1]));
+		CHECK(lists(nba_intent_bank(n, expect[i][0]), expect[i][1]));
 	}
 	for (size_t i = 0; i < train.nintents; i++) {
-		const char *a = nba_intent_bank(n, i);
+		const char *a = nba_intent_bank(n, train.intents[i].id);
 
 		for (size_t j = i + 1; j < train.nintents; j++) {
-			const char *b = nba_intent_bank(n, j);
+			const char *b = nba_intent_bank(n,
+							train.intents[j].id);
 
 			for (const char *p = a; *p; p += strcspn(p, ",")) {
 				char need[64];
@@ -287,7 +288,7 @@ static void test_bank(void)
 			}
 		}
 	}
-	CHECK(nba_intent_bank(n, train.nintents) == NULL);
+	CHECK(nba_intent_bank(n, "no_such_intent") == NULL);
 	for (size_t i = 0; i < sizeof(said) / sizeof(said[0]); i++) {
 		CHECK_EQ(nba_classify(n, said[i][1], &c), 0);
 		CHECK_STR(c.top[0].intent, said[i][0]);
@@ -298,7 +299,7 @@ static void test_bank(void)
 	nba_bank_use(false);
 	CHECK_EQ(model(&n), 0);
 	nba_bank_use(true);
-	CHECK_STR(nba_intent_bank(n, 0), "");
+	CHECK_STR(nba_intent_bank(n, train.intents[0].id), "");
 	for (size_t i = 0; i < sizeof(said) / sizeof(said[0]); i++) {
 		CHECK_EQ(nba_classify(n, said[i][1], &c), 0);
 		CHECK(c.none || strcmp(c.top[0].intent, said[i][0]));
@@ -306,8 +307,8 @@ static void test_bank(void)
 	mem_deref(n);
 
 	CHECK_EQ(nba_alloc(&n, none_fit, 2, NULL, 0, NULL, 0), 0);
-	CHECK_STR(nba_intent_bank(n, 0), "");
-	CHECK_STR(nba_intent_bank(n, 1), "");
+	CHECK_STR(nba_intent_bank(n, "cars"), "");
+	CHECK_STR(nba_intent_bank(n, "boats"), "");
 	mem_deref(n);
 }
 

@@ -48,7 +48,8 @@ CPPFLAGS += -DASR_CC_LM='"$(abspath $(ASR_CC_LM))"'
 CPPFLAGS += -DASR_CC_TXT='"$(CURDIR)/data/asr/callcenter.txt"'
 
 SRCS     := $(filter-out src/main.c,$(shell find src -name '*.c' | sort))
-OBJS     := $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/nba_bank.o
+OBJS     := $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/nba_bank.o \
+	    $(BUILD)/gen/nba_offtopic.o
 UNIT_SRCS:= $(shell find tests/unit -name '*.c' | sort)
 UNIT_OBJS:= $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 BENCH_SRCS := $(wildcard bench/*.c)
@@ -111,18 +112,20 @@ $(ASR_CC_LM): data/asr/callcenter.txt $(BUILD)/tools/asr_lm
 	$(BUILD)/tools/asr_lm $(ASR_DICT) $< $@.tmp
 	@mv $@.tmp $@
 
-# next best action's bank of callers' talk, compiled in (src/nba/bank.c)
-$(BUILD)/gen/nba_bank.c: data/nba/bank.tsv
+# next best action's bank of callers' talk and of off-topic talk, compiled
+# in (src/nba/bank.c): data/nba/X.tsv -> const char *nba_X_tsv[]
+.PRECIOUS: $(BUILD)/gen/nba_%.c
+$(BUILD)/gen/nba_%.c: data/nba/%.tsv
 	@mkdir -p $(dir $@)
-	@awk 'BEGIN { print "#include <stddef.h>"; \
-	  print "extern const char *const nba_bank_tsv[];"; \
-	  print "extern const size_t nba_bank_ntsv;"; \
-	  print "const char *const nba_bank_tsv[] = {" } \
+	@awk -v t=nba_$*_tsv 'BEGIN { print "#include <stddef.h>"; \
+	  print "extern const char *const " t "[];"; \
+	  print "extern const size_t " t "_n;"; \
+	  print "const char *const " t "[] = {" } \
 	  /^#/ || !/\t/ { next } \
 	  { gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); sub(/\t/, "\\t"); \
 	    print "\t\"" $$0 "\","; ++n } \
 	  END { print "\tNULL\n};"; \
-	    print "const size_t nba_bank_ntsv = " n ";" }' $< > $@.tmp
+	    print "const size_t " t "_n = " n ";" }' $< > $@.tmp
 	@mv $@.tmp $@
 
 deps:

@@ -11,7 +11,9 @@
  * several of them agree on lend their lines to the intent as weak
  * examples (model.c). A need goes to one intent only, the surest. An
  * intent the bank has no need for is trained on its examples alone, as
- * before.
+ * before. The bank's off-topic talk (data/nba/offtopic.tsv: small talk,
+ * asides) is lent too, as one more intent after the real ones, which
+ * classify.c scores as a reason for none and never reports.
  *
  * The bank's own model is built once per process, on first use, in the
  * event loop (like the lexicon's tables); read-only after.
@@ -30,12 +32,21 @@
 
 /* data/nba/bank.tsv as "need\tutterance" lines (generated, see Makefile) */
 extern const char *const nba_bank_tsv[];
-extern const size_t nba_bank_ntsv;
+extern const size_t nba_bank_tsv_n;
+/* data/nba/offtopic.tsv: "none\tutterance", talk that asks for nothing */
+extern const char *const nba_offtopic_tsv[];
+extern const size_t nba_offtopic_tsv_n;
+
+#ifndef OFFTOPIC
+#define OFFTOPIC 1       /* 0: leave the off-topic talk out (to measure) */
+#endif
 
 
 static struct {
 	bool off;
 	struct nba *model;         /* built on first use */
+	struct nba_intent_def offtalk; /* the off-topic talk */
+	const char **offtexts;
 	struct nba_intent_def *needs;
 	size_t nneeds;
 	const char **texts;        /* the utterances, grouped by need */
@@ -66,7 +77,7 @@ static int cmp_line(const void *a, const void *b)
 static int build(void)
 {
 	const char **lines;
-	size_t n = nba_bank_ntsv, idlen = 0;
+	size_t n = nba_bank_tsv_n, idlen = 0;
 	char *p;
 	int err = ENOMEM;
 
@@ -104,6 +115,19 @@ static int build(void)
 		}
 		bank.texts[t++] = lines[i] + len + 1;
 		++d->nexamples;
+	}
+
+	bank.offtexts = mem_zalloc((nba_offtopic_tsv_n + 1) *
+				   sizeof(*bank.offtexts), NULL);
+	if (!bank.offtexts)
+		goto out;
+	bank.offtalk.id = "none";
+	bank.offtalk.examples = bank.offtexts;
+	for (size_t i = 0; i < nba_offtopic_tsv_n; i++) {
+		const char *tab = strchr(nba_offtopic_tsv[i], '\t');
+
+		if (tab)
+			bank.offtexts[bank.offtalk.nexamples++] = tab + 1;
 	}
 
 	err = nba_alloc_examples(&bank.model, bank.needs, bank.nneeds);
@@ -169,6 +193,8 @@ int nba_bank_expand(const struct nba_intent_def *in, size_t nin,
 			bank.needs = mem_deref(bank.needs);
 			bank.texts = mem_deref(bank.texts);
 			bank.ids = mem_deref(bank.ids);
+			bank.offtexts = mem_deref(bank.offtexts);
+			memset(&bank.offtalk, 0, sizeof(bank.offtalk));
 			bank.nneeds = 0;
 			return err;
 		}
@@ -200,6 +226,7 @@ int nba_bank_expand(const struct nba_intent_def *in, size_t nin,
 		}
 		nlent += owner[k] >= 0;
 	}
+	nlent += OFFTOPIC && bank.offtalk.nexamples;
 
 	lent = mem_zalloc((nlent + 1) * sizeof(*lent), NULL);
 	if (!lent)
@@ -213,6 +240,13 @@ int nba_bank_expand(const struct nba_intent_def *in, size_t nin,
 			lent[nlent].need = &bank.needs[k];
 			++nlent;
 		}
+	}
+
+	/* the off-topic talk, as one more intent after the real ones */
+	if (OFFTOPIC && bank.offtalk.nexamples) {
+		lent[nlent].intent = (uint32_t)nin;
+		lent[nlent].need = &bank.offtalk;
+		++nlent;
 	}
 
 	mem_deref(owner);

@@ -10,9 +10,12 @@
  * example catches a close paraphrase of one.
  *
  * Confidences are a softmax over the scores plus one pseudo-intent,
- * "none", whose score is fixed: an utterance is off-topic when none wins,
- * and the confidence of a real intent shrinks as the utterance gets
- * further from everything the model knows.
+ * "none", whose score is fixed (NBA_NONE_BELOW) or, when higher, how
+ * near the utterance is to the bank's off-topic talk (small talk, asides:
+ * bank.c), scored like an intent that is never reported: an utterance is
+ * off-topic when none wins, and the confidence of a real intent shrinks
+ * as the utterance gets further from everything the model knows or
+ * nearer to talk that asks for nothing.
  */
 #include <math.h>
 #include <stdio.h>
@@ -21,6 +24,12 @@
 #include "nba/internal.h"
 
 enum { STACK_SCORES = 4096 };
+
+/* the off-topic talk's score, scaled for none (tuned on the tuning
+ * splits, docs/NOTES.md "Off-topic talk") */
+#ifndef OFF_SCALE
+#define OFF_SCALE 1.1
+#endif
 
 
 struct scored {
@@ -84,6 +93,16 @@ static void drivers(const struct nba *n, const struct nba_feat *q,
 }
 
 
+/* whether a real intent has the feature (the off-topic talk's words do
+ * not count as known) */
+static bool knows(const struct nba *n, uint64_t h)
+{
+	int f = nba_vocab_find(n, h);
+
+	return f >= 0 && n->known[f];
+}
+
+
 int nba_classify(const struct nba *n, const char *text, struct nba_class *c)
 {
 	struct nba_tok t[NBA_TOKENS];
@@ -91,8 +110,8 @@ int nba_classify(const struct nba *n, const char *text, struct nba_class *c)
 	int qi[NBA_TOKENS * 12];
 	double stack[STACK_SCORES], *ex, *cen, *heap = NULL;
 	struct scored top[NBA_TOP];
-	size_t ntok, nq, ntop = 0;
-	double norm = 0, z, none_e, cover;
+	size_t ntok, nq, ntop = 0, nk;
+	double norm = 0, z, none_e, cover, off = -1;
 
 	if (!n || !c)
 		return EINVAL;
@@ -105,17 +124,18 @@ int nba_classify(const struct nba *n, const char *text, struct nba_class *c)
 	if (!ntok || !n->nintents)
 		return 0;
 
-	if (n->nex + n->nintents <= STACK_SCORES) {
+	nk = n->nintents + n->nhidden;
+	if (n->nex + nk <= STACK_SCORES) {
 		ex = stack;
 	}
 	else {
-		heap = mem_alloc((n->nex + n->nintents) * sizeof(*heap), NULL);
+		heap = mem_alloc((n->nex + nk) * sizeof(*heap), NULL);
 		if (!heap)
 			return ENOMEM;
 		ex = heap;
 	}
 	cen = ex + n->nex;
-	memset(ex, 0, (n->nex + n->nintents) * sizeof(*ex));
+	memset(ex, 0, (n->nex + nk) * sizeof(*ex));
 
 	{
 		struct nba_feat raw[NBA_TOKENS * 12];
@@ -153,10 +173,8 @@ int nba_classify(const struct nba *n, const char *text, struct nba_class *c)
 			if (t[i].stop || t[i].negator || t[i].intensifier)
 				continue;
 			++content;
-			known += nba_vocab_find(n, nba_hash("u", t[i].concept,
-							    NULL)) >= 0 ||
-				 nba_vocab_find(n, nba_hash("n", t[i].concept,
-							    NULL)) >= 0;
+			known += knows(n, nba_hash("u", t[i].concept, NULL)) ||
+				 knows(n, nba_hash("n", t[i].concept, NULL));
 		}
 		cover = content ? pow((double)known / (double)content,
 				      NBA_COVERAGE_POWER) : 0;
@@ -180,7 +198,7 @@ int nba_classify(const struct nba *n, const char *text, struct nba_class *c)
 	{
 		size_t d = 0;
 
-		for (size_t k = 0; k < n->nintents; k++) {
+		for (size_t k = 0; k < nk; k++) {
 			double s = -1;
 			size_t arg = d;
 
@@ -192,6 +210,10 @@ int nba_classify(const struct nba *n, const char *text, struct nba_class *c)
 					s = e;
 					arg = d;
 				}
+			}
+			if (k >= n->nintents) {
+				off = s;
+				continue;
 			}
 			s *= cover;
 			z += exp(s / NBA_TEMPERATURE);
@@ -211,6 +233,10 @@ int nba_classify(const struct nba *n, const char *text, struct nba_class *c)
 			}
 		}
 	}
+	/* talk that asks for nothing, nearer than any intent */
+	off = off * OFF_SCALE;
+	if (off > NBA_NONE_BELOW)
+		none_e = exp(off / NBA_TEMPERATURE);
 	z += none_e;
 
 	c->ntop = ntop;
@@ -218,7 +244,7 @@ int nba_classify(const struct nba *n, const char *text, struct nba_class *c)
 		c->top[i].intent = n->ids[top[i].intent];
 		c->top[i].confidence = exp(top[i].score / NBA_TEMPERATURE) / z;
 	}
-	c->none = top[0].score < NBA_NONE_BELOW;
+	c->none = top[0].score < NBA_NONE_BELOW || top[0].score < off;
 
 	drivers(n, q, qi, nq, t, ntok, top[0].intent, top[0].ex, c);
 

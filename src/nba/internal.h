@@ -86,6 +86,7 @@ struct nba {
 	size_t nintents;
 	char **ids;
 	char **lent;             /* per intent: the bank's needs it has */
+	size_t nhidden;          /* intents after the real ones: off-topic */
 
 	/* vocabulary: feature hash -> index (open addressing) */
 	uint64_t *vkey;
@@ -93,6 +94,7 @@ struct nba {
 	size_t vcap;
 	size_t nfeat;
 	float *idf;
+	uint8_t *known;          /* a real intent has the feature */
 	float idf_unknown;
 
 	/* per feature, the examples and the intent centroids it is in */
@@ -117,7 +119,8 @@ int nba_alloc_examples(struct nba **np, const struct nba_intent_def *in,
 		       size_t n);
 
 /* bank.c: the needs of the bank whose lines each intent learns from as
- * weak examples, sorted by intent (lent[i].need->examples: the lines) */
+ * weak examples, sorted by intent (lent[i].need->examples: the lines);
+ * last, with intent == nin, the off-topic talk */
 struct nba_lent {
 	uint32_t intent;
 	const struct nba_intent_def *need;
@@ -135,7 +138,7 @@ size_t nba_vector(const char *text, struct nba_feat *f, size_t max);
 #define NBA_CENTROID_SHARE 0.5   /* centroid vs nearest example */
 #endif
 #ifndef NBA_NONE_BELOW
-#define NBA_NONE_BELOW 0.25 /* similarity of the pseudo-intent none */
+#define NBA_NONE_BELOW 0.2  /* similarity of the pseudo-intent none */
 #endif
 #ifndef NBA_COVERAGE_POWER
 #define NBA_COVERAGE_POWER 1.0  /* see classify.c */

@@ -32,6 +32,9 @@
 #ifndef BANK_EX
 #define BANK_EX 0.9
 #endif
+#ifndef OFF_EX
+#define OFF_EX 0.9             /* a line of off-topic talk as an example */
+#endif
 #ifndef UNKNOWN_SHARE
 #define UNKNOWN_SHARE 0.25     /* weight of a feature no intent has */
 #endif
@@ -51,6 +54,7 @@ static void destructor(void *arg)
 	mem_deref(n->vkey);
 	mem_deref(n->vidx);
 	mem_deref(n->idf);
+	mem_deref(n->known);
 	mem_deref(n->ex_intent);
 	mem_deref(n->ex_off);
 	mem_deref(n->cen_off);
@@ -313,7 +317,7 @@ static int postings(const struct triple *t, size_t n, size_t nfeat,
 }
 
 
-enum doc_kind { DOC_EXAMPLE, DOC_KEYWORD, DOC_BANK };
+enum doc_kind { DOC_EXAMPLE, DOC_KEYWORD, DOC_BANK, DOC_OFF };
 
 
 /*
@@ -348,8 +352,10 @@ static int train(struct nba *n, const struct nba_intent_def *in,
 
 	/* every document's features */
 	ndoc = 0;
-	for (size_t i = 0; i < n->nintents; i++) {
-		size_t ne = in[i].nexamples, nk = in[i].nkeywords, nb = 0;
+	for (size_t i = 0; i < n->nintents + n->nhidden; i++) {
+		bool hidden = i >= n->nintents;
+		size_t ne = hidden ? 0 : in[i].nexamples;
+		size_t nk = hidden ? 0 : in[i].nkeywords, nb = 0;
 		size_t l0 = p;
 
 		for (; p < nlent && lent[p].intent == i; p++)
@@ -382,7 +388,7 @@ static int train(struct nba *n, const struct nba_intent_def *in,
 			docn[ndoc] = v->n;
 			doc_intent[ndoc] = (uint32_t)i;
 			kind[ndoc] = j < ne ? DOC_EXAMPLE : j < ne + nk ?
-				DOC_KEYWORD : DOC_BANK;
+				DOC_KEYWORD : hidden ? DOC_OFF : DOC_BANK;
 			total += v->n;
 			++ndoc;
 		}
@@ -415,16 +421,20 @@ static int train(struct nba *n, const struct nba_intent_def *in,
 	 * that only the bank's lines have, in how many intents' lines (the
 	 * bank must not blur the words an admin chose) */
 	n->idf = mem_zalloc((n->nfeat + 1) * sizeof(*n->idf), NULL);
-	df = mem_zalloc(2 * (n->nfeat + 1) * sizeof(*df), NULL);
+	n->known = mem_zalloc((n->nfeat + 1) * sizeof(*n->known), NULL);
+	df = mem_zalloc(3 * (n->nfeat + 1) * sizeof(*df), NULL);
 	last = mem_zalloc((n->nfeat + 1) * sizeof(*last), NULL);
-	if (!n->idf || !df || !last)
+	if (!n->idf || !n->known || !df || !last)
 		goto out;
-	for (int pass = 0; pass < 2; pass++) {
+	for (int pass = 0; pass < 3; pass++) {
 		uint32_t *c = &df[(size_t)pass * (n->nfeat + 1)];
 
 		memset(last, 0, (n->nfeat + 1) * sizeof(*last));
 		for (size_t d = 0; d < ndoc; d++) {
-			if ((kind[d] == DOC_BANK) != pass)
+			int kp = kind[d] == DOC_BANK ? 1 :
+				 kind[d] == DOC_OFF ? 2 : 0;
+
+			if (kp != pass)
 				continue;
 			for (size_t j = 0; j < docn[d]; j++) {
 				size_t f = (size_t)docf[d][j].h;
@@ -436,9 +446,12 @@ static int train(struct nba *n, const struct nba_intent_def *in,
 			}
 		}
 	}
-	for (size_t f = 0; f < n->nfeat; f++)
+	for (size_t f = 0; f < n->nfeat; f++) {
+		n->known[f] = df[f] || df[n->nfeat + 1 + f];
 		if (!df[f])
-			df[f] = df[n->nfeat + 1 + f];
+			df[f] = n->known[f] ? df[n->nfeat + 1 + f] :
+				df[2 * (n->nfeat + 1) + f];
+	}
 	for (size_t f = 0; f < n->nfeat; f++)
 		n->idf[f] = (float)log((n->nintents + 1.0) / (df[f] + 0.5));
 	n->idf_unknown = (float)(UNKNOWN_SHARE *
@@ -453,7 +466,8 @@ static int train(struct nba *n, const struct nba_intent_def *in,
 		goto out;
 
 	for (size_t d = 0; d < ndoc; d++) {
-		double norm = 0, scale = kind[d] == DOC_BANK ? BANK_EX : 1;
+		double norm = 0, scale = kind[d] == DOC_BANK ? BANK_EX :
+			kind[d] == DOC_OFF ? OFF_EX : 1;
 
 		for (size_t j = 0; j < docn[d]; j++) {
 			docf[d][j].w *= n->idf[docf[d][j].h];
@@ -472,7 +486,7 @@ static int train(struct nba *n, const struct nba_intent_def *in,
 	n->nex = ndoc;
 
 	total = 0;
-	for (size_t d = 0, i = 0; i < n->nintents; i++) {
+	for (size_t d = 0, i = 0; i < n->nintents + n->nhidden; i++) {
 		size_t start = total;
 		double norm = 0;
 
@@ -662,6 +676,9 @@ static int alloc(struct nba **np, const struct nba_intent_def *intents,
 		if (!e)
 			++n->nintents;
 	}
+	for (size_t l = 0; l < nlent; l++)
+		if (lent[l].intent >= nintents)
+			n->nhidden = 1;
 	if (!e)
 		e = train(n, intents, lent, nlent);
 	if (!e)

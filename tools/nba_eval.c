@@ -42,10 +42,13 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "nba_eval: model: %s\n", err);
 		return 1;
 	}
-	for (size_t i = 0; verbose && i < train.nintents; i++)
-		fprintf(stderr, "%s learns from the bank's %s\n",
-			train.intents[i].id,
-			nba_intent_bank(n, train.intents[i].id));
+	for (size_t i = 0; verbose && i < train.nintents; i++) {
+		struct nba_needs ns;
+
+		if (!nba_intent_bank(n, train.intents[i].id, &ns))
+			re_fprintf(stderr, "%s learns from the bank's %H\n",
+				   train.intents[i].id, nba_needs_print, &ns);
+	}
 
 	for (; a < argc; a++) {
 		struct nba_score s;

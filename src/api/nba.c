@@ -58,24 +58,6 @@ static int rec_print(struct re_printf *pf, const char *id)
 }
 
 
-/* "need, need" as a JSON array of strings: what the intent learnt from
- * besides its examples (src/nba/bank.c) */
-static int needs_print(struct re_printf *pf, const char *list)
-{
-	int err = re_hprintf(pf, "[");
-
-	for (const char *p = list, *q = list; p && *p && !err; p = q) {
-		size_t len = strcspn(p, ",");
-
-		q = p[len] ? p + len + 2 : p + len;
-		err = re_hprintf(pf, "%s\"%b\"", p == list ? "" : ",", p,
-				 len);
-	}
-
-	return err ? err : re_hprintf(pf, "]");
-}
-
-
 static int answer_print(struct re_printf *pf, const struct answer *a)
 {
 	const struct nba_class *c = a->c;
@@ -84,13 +66,13 @@ static int answer_print(struct re_printf *pf, const struct answer *a)
 	int err = re_hprintf(pf, "{\"intents\":[");
 
 	for (size_t i = 0; i < c->ntop && !err; i++) {
+		struct nba_needs ns = {NULL, 0};
+
+		(void)nba_intent_bank(a->model, c->top[i].intent, &ns);
 		err = re_hprintf(pf, "%s{\"id\":%H,\"confidence\":%.3f,"
-				 "\"learnt_from\":", i ? "," : "",
+				 "\"learnt_from\":%H}", i ? "," : "",
 				 jsonstr_print, c->top[i].intent,
-				 c->top[i].confidence);
-		err = err ? err : needs_print(pf, nba_intent_bank(
-					a->model, c->top[i].intent));
-		err = err ? err : re_hprintf(pf, "}");
+				 c->top[i].confidence, nba_needs_print, &ns);
 	}
 
 	err = err ? err : re_hprintf(pf, "],\"none\":%s,\"drivers\":",

@@ -85,7 +85,9 @@ struct nba_rule {
 struct nba {
 	size_t nintents;
 	char **ids;
-	char **lent;             /* per intent: the bank's needs it has */
+	const char **lent;       /* the bank's needs the intents have */
+	uint32_t *lent_off;      /* per intent, where its own are: nintents
+				    + 1 offsets into lent */
 	size_t nhidden;          /* intents after the real ones: off-topic */
 
 	/* vocabulary: feature hash -> index (open addressing) */

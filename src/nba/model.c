@@ -44,13 +44,11 @@ static void destructor(void *arg)
 {
 	struct nba *n = arg;
 
-	for (size_t i = 0; i < n->nintents; i++) {
+	for (size_t i = 0; i < n->nintents; i++)
 		mem_deref(n->ids[i]);
-		if (n->lent)
-			mem_deref(n->lent[i]);
-	}
 	mem_deref(n->ids);
 	mem_deref(n->lent);
+	mem_deref(n->lent_off);
 	mem_deref(n->vkey);
 	mem_deref(n->vidx);
 	mem_deref(n->idf);
@@ -622,39 +620,38 @@ static int copy_rules(struct nba *n, const struct nba_rule_def *def,
 }
 
 
-/* per intent, the needs it learnt from too: "need, need" or "" */
-static int name_lent(struct nba *n, const struct nba_lent *lent,
-		     size_t nlent)
+/* per intent, the names of the needs it learnt from too (lent is sorted
+ * by intent; the off-topic talk, after the intents, is none of theirs) */
+static int index_lent(struct nba *n, const struct nba_lent *lent,
+		      size_t nlent)
 {
-	n->lent = mem_zalloc((n->nintents + 1) * sizeof(*n->lent), NULL);
-	if (!n->lent)
+	n->lent = mem_zalloc((nlent + 1) * sizeof(*n->lent), NULL);
+	n->lent_off = mem_zalloc((n->nintents + 1) * sizeof(*n->lent_off),
+				 NULL);
+	if (!n->lent || !n->lent_off)
 		return ENOMEM;
 
 	for (size_t i = 0, l = 0; i < n->nintents; i++) {
-		size_t len = 1;
-
-		for (size_t k = l; k < nlent && lent[k].intent == i; k++)
-			len += strlen(lent[k].need->id) + 2;
-		n->lent[i] = mem_zalloc(len, NULL);
-		if (!n->lent[i])
-			return ENOMEM;
-		for (; l < nlent && lent[l].intent == i; l++) {
-			if (n->lent[i][0])
-				strcat(n->lent[i], ", ");
-			strcat(n->lent[i], lent[l].need->id);
-		}
+		for (; l < nlent && lent[l].intent == i; l++)
+			n->lent[l] = lent[l].need->id;
+		n->lent_off[i + 1] = (uint32_t)l;
 	}
 
 	return 0;
 }
 
 
-const char *nba_intent_bank(const struct nba *n, const char *intent)
+int nba_intent_bank(const struct nba *n, const char *intent,
+		    struct nba_needs *ns)
 {
-	for (size_t i = 0; n && n->lent && intent && i < n->nintents; i++)
-		if (!strcmp(n->ids[i], intent))
-			return n->lent[i];
-	return NULL;
+	for (size_t i = 0; n && intent && ns && i < n->nintents; i++) {
+		if (strcmp(n->ids[i], intent))
+			continue;
+		ns->v = &n->lent[n->lent_off[i]];
+		ns->n = n->lent_off[i + 1] - n->lent_off[i];
+		return 0;
+	}
+	return ENOENT;
 }
 
 
@@ -682,7 +679,7 @@ static int alloc(struct nba **np, const struct nba_intent_def *intents,
 	if (!e)
 		e = train(n, intents, lent, nlent);
 	if (!e)
-		e = name_lent(n, lent, nlent);
+		e = index_lent(n, lent, nlent);
 
 	if (e)
 		mem_deref(n);

@@ -55,11 +55,6 @@ int nba_alloc(struct nba **np, const struct nba_intent_def *intents,
 	      size_t nintents, const struct nba_rule_def *rules,
 	      size_t nrules, char *err, size_t errsz);
 
-/* The needs of the built-in bank of callers' talk (data/nba/bank.tsv)
- * that an intent learnt from besides its examples: "need, need", "" for
- * none; NULL when the model has no such intent. */
-const char *nba_intent_bank(const struct nba *n, const char *intent);
-
 struct nba_word {
 	char word[NBA_WORD];
 	double weight;
@@ -74,6 +69,18 @@ struct nba_words {
 
 struct re_printf;
 int nba_words_print(struct re_printf *pf, const struct nba_words *ws);
+
+/* The needs of the built-in bank of callers' talk (data/nba/bank.tsv)
+ * that an intent learnt from besides its examples (their names last as
+ * long as the process); ENOENT when the model has no such intent. */
+struct nba_needs {
+	const char *const *v;
+	size_t n;
+};
+int nba_intent_bank(const struct nba *n, const char *intent,
+		    struct nba_needs *ns);
+/* printed as a JSON array of strings (a re_printf handler, for %H) */
+int nba_needs_print(struct re_printf *pf, const struct nba_needs *ns);
 
 struct nba_class {
 	struct {

@@ -17,3 +17,15 @@ int nba_words_print(struct re_printf *pf, const struct nba_words *ws)
 
 	return err | re_hprintf(pf, "]");
 }
+
+
+int nba_needs_print(struct re_printf *pf, const struct nba_needs *ns)
+{
+	int err = re_hprintf(pf, "[");
+
+	for (size_t i = 0; i < ns->n && !err; i++)
+		err = re_hprintf(pf, "%s%H", i ? "," : "", jsonstr_print,
+				 ns->v[i]);
+
+	return err | re_hprintf(pf, "]");
+}

@@ -176,11 +176,11 @@ static int build(struct nba **np, const struct prov_batch *b, char *msg,
 	/* what an admin needs to see why an intent matches talk its
 	 * examples do not have */
 	for (size_t i = 0; !e && i < ni; i++) {
-		const char *lent = nba_intent_bank(*np, idefs[i].id);
+		struct nba_needs ns;
 
-		if (lent && *lent)
+		if (!nba_intent_bank(*np, idefs[i].id, &ns) && ns.n)
 			log_info("intent \"%s\" also learns from the bank's "
-				 "%s", idefs[i].id, lent);
+				 "needs %H", idefs[i].id, nba_needs_print, &ns);
 	}
 
  out:

@@ -21,7 +21,7 @@
 enum {
 	NBA_TOKENS = 128,   /* tokens of one utterance looked at */
 	NBA_NEG_REACH = 3,  /* content words a negation covers */
-	NBA_PHRASE = 4,     /* words of the longest phrase in the tables */
+	NBA_PHRASE = 5,     /* words of the longest phrase in the tables */
 };
 
 struct nba_tok {
@@ -46,9 +46,11 @@ bool   nba_lex_stop(const char *word);
 bool   nba_lex_negator(const char *word);
 double nba_lex_intensity(const char *word);   /* 0: not an intensifier */
 double nba_lex_valence(const char *stem, bool *found);
-/* synonym entries whose stem an earlier group already has ("activity"
- * after "activation"): they mean that group's concept, not their own */
-size_t nba_lex_shadowed(void);
+/* synonym entries that never match as written: one whose stem an earlier
+ * group already has ("activity" after "activation") means that group's
+ * concept, not its own; one of more than NBA_PHRASE words is never looked
+ * up */
+size_t nba_lex_dead(void);
 
 /* a feature of an utterance: which token it came from (for drivers) */
 struct nba_feat {

@@ -49,11 +49,13 @@ static const char *const synonyms[] = {
 	"wrap things up", "wrap up", "another provider",
 	"switching provider", "switching to another",
 	"not paying you anymore", "not be a customer",
-	"not going to be a customer", "no longer a customer",
+	"no longer a customer",
 	"customer anymore", "winding down", "winding the business",
 	"need ending", "pull the plug", "let it lapse", "lapse",
 	"finish it off", "wont be needing", "do without", "end it",
-	"no point keeping", "folding the company", "shut mine down", NULL,
+	"no point keeping", "folding the company", "shut mine down",
+	"whole thing down", "shut everything down", "shut it all down",
+	"close it all down", NULL,
 	"renew", "continue", "stay", "keep", "extend contract", "carry on",
 	"roll on", "keep going", NULL,
 	"subscription", "membership", "contract", "service", "renewal",
@@ -109,6 +111,11 @@ static const char *const synonyms[] = {
 	"engineer visit", "visit fee", "rental", "line item",
 	"usage", "hire", "premium numbers", "premium rate", NULL,
 	"wrong", "incorrect", "mistake", "error", "inaccurate", "bogus",
+	"me down for", "him down for", "her down for", "us down for",
+	"them down for", "got me down", "has me down", "have me down",
+	"put him down", "put her down", "put us down", "put down that",
+	"extra amount", "extra charge", "extra charges", "came out at",
+	"two lines",
 	"unexpected", "unfair", "strange", "weird", "erroneous", "false",
 	"excessive", "too high", "add up", "no sense", "inflated", "way off",
 	"not right", "isnt right", "doesnt match", "dont match",
@@ -143,7 +150,9 @@ static const char *const synonyms[] = {
 	"to my work", "my work address", "work address", "downsizing",
 	"bungalow", "halls", "different flat", "same building", "reaches me",
 	"reach me", "my office", "to my office", "house number", "premises",
-	"new unit", "new spot", "new yard", NULL,
+	"new unit", "new spot", "new yard", "post code", "postal code",
+	"zip code", "us down at", "me down at", "him down at", "her down at",
+	"them down at", NULL,
 	"move", "relocate", "relocating", "moving", "moved",
 	"transfer my service", "move my service", "take my service",
 	"post it to", "send it to", "send everything to", "post stuff to",
@@ -195,6 +204,8 @@ static const char *const synonyms[] = {
 	"posted yet", "any news on", "with me by", "out with driver",
 	"with driver", "budged", "letterbox", "posting me", "get to me",
 	"gets to me", "isnt here", "still isnt here", "actually coming",
+	"leave my stuff", "leave it with", "leave my parcel",
+	"with a neighbour", "with the neighbour", "with a neighbor",
 	NULL,
 	"package", "parcel", "order", "box", "purchase", "buy",
 	"bought", "stuff", "item", "items", "product", "products",
@@ -372,7 +383,8 @@ static const char *const synonyms[] = {
 	"still unpaid", "currently at", "am i at", "how much credit",
 	"be paying", "leave me at", "leaves me at", "sitting on there",
 	"what will it be", "be in by", "sitting at", "figure i need",
-	"the total", "got to find", "by when", "go out each", NULL,
+	"the total", "got to find", "by when", "go out each",
+	"leave me with", "leaves me with", "that leave me", NULL,
 	"fraud", "fraudulent", "unauthorized", "unauthorised", "stolen",
 	"steal", "stole", "scam", "scammed", "hacked", "hack", "suspicious",
 	"unrecognized", "recognise", "recognize", "theft", "compromised",
@@ -411,7 +423,9 @@ static const char *const synonyms[] = {
 	"phone", "mobile", "cell", "handset", NULL,
 	"price", "cost", "rate", "expensive", "cheap", "cheaper", NULL,
 	"month", "monthly", "end of the month", "end of month",
-	"end of this month", "end of next month", NULL,
+	"end of this month", "end of next month", "before the end",
+	"by the end", "end of the week", "end of the year", "end of the day",
+	NULL,
 	"email", "e-mail", "post", "paperwork", "letters",
 	"correspondence", "inbox", NULL,
 	/* concepts no intent has: talk around a request, and small talk;
@@ -432,7 +446,29 @@ static const char *const synonyms[] = {
 	"chucking it down", "raining", "heatwave", "nice out",
 	"traffic lights", "traffic", "motorway", "the bus", "bus", "quiz",
 	"toddler", "little one", "the garden", "baby", "hospice", "car park",
-	"hold on a minute", NULL,
+	"hold on a minute",
+	/* other senses of words that name a request: "down" as written
+	 * down or down the road, "end" as a side, "close" as opening
+	 * hours, "leave" as going away, a house as where things happen */
+	"our end", "my end", "her end", "his end", "their end", "north end",
+	"south end", "east end", "west end", "wrote down", "write down",
+	"written down", "writing down", "write it down", "wrote it down",
+	"up and down", "down the road", "down the street", "down here",
+	"down there", "turn it down", "turn down", "down the pub",
+	"up north", "down south", "calm down", "sit down", "water pressure",
+	"details down", "address book", "head office", "office address",
+	"lost my balance", "lose my balance", "losing my balance",
+	"keep my balance", "lost his balance", "lost her balance",
+	"before i leave", "before we leave", "i leave for", "we leave for",
+	"to the hospital", "past the hospital", "for the hospital",
+	"road closed", "roads closed", "road is closed", "close on sundays",
+	"close on sunday", "close at", "closes at", "closing time",
+	"what time do you close", "in the house", "in this house",
+	"in our house", "round the house", "through the house",
+	"her house", "his house", "mums house", "mothers house",
+	"dads house", "curry house", "wrote that down", "written that down",
+	"write that down", "talking to someone else",
+	"talking to somebody else", "for this call", NULL,
 	NULL,
 };
 
@@ -549,7 +585,7 @@ static struct {
 	bool ready;
 	struct entry syn[sizeof(synonyms) / sizeof(synonyms[0])];
 	size_t nsyn;
-	size_t shadowed;         /* entries whose stem another group has */
+	size_t dead;             /* entries that never match as written */
 	struct entry val[sizeof(valence) / sizeof(valence[0])];
 	size_t nval;
 	/* function words, as written: stop, negator, intensifier */
@@ -577,11 +613,14 @@ static int cmp_first(const void *a, const void *b)
 
 
 /* stems each word of a phrase: "signing up" -> "sign up"; a hyphen parts
- * words as the tokenizer does ("wi-fi" -> "wi fi") */
-static void stem_phrase(char *dst, size_t sz, const char *phrase)
+ * words as the tokenizer does ("wi-fi" -> "wi fi"). False when the phrase
+ * could never match what the tokenizer makes: more than NBA_PHRASE
+ * words, or longer than dst */
+static bool stem_phrase(char *dst, size_t sz, const char *phrase)
 {
 	char w[NBA_WORD];
-	size_t n = 0;
+	size_t n = 0, words = 0;
+	bool fits = true;
 
 	dst[0] = '\0';
 	while (*phrase) {
@@ -592,6 +631,8 @@ static void stem_phrase(char *dst, size_t sz, const char *phrase)
 		memcpy(w, phrase, len);
 		w[len] = '\0';
 		nba_stem(w);
+		++words;
+		fits &= n + !!n + strlen(w) < sz;
 		if (n && n + 1 < sz)
 			dst[n++] = ' ';
 		for (const char *p = w; *p && n + 1 < sz; p++)
@@ -601,6 +642,8 @@ static void stem_phrase(char *dst, size_t sz, const char *phrase)
 		while (*phrase == ' ' || *phrase == '-')
 			++phrase;
 	}
+
+	return fits && words <= NBA_PHRASE;
 }
 
 
@@ -641,7 +684,7 @@ static void init(void)
 			concept = synonyms[i];
 
 		e = &L.syn[L.nsyn];
-		stem_phrase(e->key, sizeof(e->key), synonyms[i]);
+		L.dead += !stem_phrase(e->key, sizeof(e->key), synonyms[i]);
 		e->concept = concept;
 		e->at = L.nsyn++;
 	}
@@ -652,7 +695,7 @@ static void init(void)
 	qsort(L.syn, L.nsyn, sizeof(L.syn[0]), cmp_first);
 	for (size_t i = 0; i < L.nsyn; i++) {
 		if (n && !strcmp(L.syn[n - 1].key, L.syn[i].key)) {
-			L.shadowed += L.syn[i].concept != L.syn[n - 1].concept;
+			L.dead += L.syn[i].concept != L.syn[n - 1].concept;
 			continue;
 		}
 		L.syn[n++] = L.syn[i];
@@ -714,10 +757,10 @@ const char *nba_lex_concept(const char *stem)
 }
 
 
-size_t nba_lex_shadowed(void)
+size_t nba_lex_dead(void)
 {
 	init();
-	return L.shadowed;
+	return L.dead;
 }
 
 

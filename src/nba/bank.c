@@ -15,9 +15,17 @@
  * asides) is lent too, as one more intent after the real ones, which
  * classify.c scores as a reason for none and never reports.
  *
+ * The needs also give every text a profile: its score against each need,
+ * less their mean, as a unit vector. An intent's profile is that of its
+ * examples together; classify.c ranks intents partly by how well an
+ * utterance's profile agrees with theirs. That brings in every need, lent
+ * or not: an utterance and an intent's examples that lean to the same
+ * needs agree even when they share no word.
+ *
  * The bank's own model is built once per process, on first use, in the
  * event loop (like the lexicon's tables); read-only after.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <re.h>
@@ -261,4 +269,86 @@ int nba_bank_expand(const struct nba_intent_def *in, size_t nin,
 	mem_deref(count);
 	mem_deref(votes);
 	return ENOMEM;
+}
+
+
+int nba_bank_profile(const struct nba_feat *f, size_t nf, float *v,
+		     size_t nv)
+{
+	double *s, mean = 0, norm = 0;
+	int err;
+
+	if (!bank.model || nv != bank.nneeds)
+		return EINVAL;
+
+	s = mem_alloc(nv * sizeof(*s), NULL);
+	if (!s)
+		return ENOMEM;
+	err = nba_scores(bank.model, f, nf, s);
+	if (!err) {
+		for (size_t k = 0; k < nv; k++)
+			mean += s[k] / (double)nv;
+		for (size_t k = 0; k < nv; k++)
+			norm += (s[k] - mean) * (s[k] - mean);
+		norm = norm > 0 ? sqrt(norm) : 1;
+		for (size_t k = 0; k < nv; k++)
+			v[k] = (float)((s[k] - mean) / norm);
+	}
+
+	mem_deref(s);
+	return err;
+}
+
+
+int nba_bank_profiles(const struct nba_intent_def *in, size_t nin,
+		      float **profp, size_t *nvp)
+{
+	struct nba_tok t[NBA_TOKENS];
+	struct nba_feat f[NBA_TOKENS * 12];
+	size_t nv = bank.nneeds;
+	float *prof, *v;
+	int err = 0;
+
+	*profp = NULL;
+	*nvp = 0;
+	if (!bank.model || !nv || !nin)
+		return 0;
+
+	prof = mem_zalloc(nin * nv * sizeof(*prof), NULL);
+	v = mem_alloc(nv * sizeof(*v), NULL);
+	if (!prof || !v) {
+		err = ENOMEM;
+		goto out;
+	}
+
+	for (size_t i = 0; i < nin && !err; i++) {
+		float *p = &prof[i * nv];
+		double norm = 0;
+
+		for (size_t j = 0; j < in[i].nexamples && !err; j++) {
+			size_t nt = nba_tokenize(in[i].examples[j], t,
+						 NBA_TOKENS);
+			size_t nf = nba_utterance(t, nt, f,
+						  sizeof(f) / sizeof(f[0]));
+
+			err = nba_bank_profile(f, nf, v, nv);
+			for (size_t k = 0; !err && k < nv; k++)
+				p[k] += v[k];
+		}
+		for (size_t k = 0; k < nv; k++)
+			norm += (double)p[k] * p[k];
+		norm = norm > 0 ? sqrt(norm) : 1;
+		for (size_t k = 0; k < nv; k++)
+			p[k] = (float)(p[k] / norm);
+	}
+
+ out:
+	mem_deref(v);
+	if (err) {
+		mem_deref(prof);
+		return err;
+	}
+	*profp = prof;
+	*nvp = nv;
+	return 0;
 }

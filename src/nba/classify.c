@@ -9,11 +9,19 @@
  * catches utterances that mix words of several examples, the nearest
  * example catches a close paraphrase of one.
  *
+ * Then a second opinion: how much the utterance resembles each of the
+ * bank's needs (bank.c), against how much the intent's examples do, adds
+ * NBA_NEED_SHARE times their agreement to the intent's score. The bank's
+ * lines say what callers with each need talk about, so "the bill is far
+ * more than usual" sits near the overcharge need even though the words of
+ * the examples pull it to an upgrade (docs/NOTES.md "The needs' opinion").
+ *
  * Confidences are a softmax over the scores plus one pseudo-intent,
  * "none", whose score is fixed (NBA_NONE_BELOW) or, when higher, how
  * near the utterance is to the bank's off-topic talk (small talk, asides:
  * bank.c), scored like an intent that is never reported: an utterance is
- * off-topic when none wins, and the confidence of a real intent shrinks
+ * off-topic when none beats every intent on the words alone (the needs'
+ * opinion only ranks intents), and the confidence of a real intent shrinks
  * as the utterance gets further from everything the model knows or
  * nearer to talk that asks for nothing.
  */
@@ -23,7 +31,7 @@
 #include <re.h>
 #include "nba/internal.h"
 
-enum { STACK_SCORES = 4096 };
+enum { STACK_SCORES = 4096, STACK_INTENTS = 512 };
 
 /* the off-topic talk's score, scaled for none (tuned on the tuning
  * splits, docs/NOTES.md "Off-topic talk") */
@@ -103,15 +111,154 @@ static bool knows(const struct nba *n, uint64_t h)
 }
 
 
+size_t nba_utterance(const struct nba_tok *t, size_t ntok,
+		     struct nba_feat *f, size_t max)
+{
+	struct nba_feat raw[NBA_TOKENS * 12];
+	size_t nraw = nba_features(t, ntok, raw, sizeof(raw) / sizeof(raw[0]));
+	size_t nf = 0;
+
+	for (size_t i = 0; i < nraw; i++) {
+		size_t j;
+
+		for (j = 0; j < nf && f[j].h != raw[i].h; j++)
+			;
+		if (j < nf)
+			f[j].w += raw[i].w;
+		else if (nf < max)
+			f[nf++] = raw[i];
+	}
+
+	return nf;
+}
+
+
+/* the features weighted like model n's documents and normalised; qi:
+ * each one's index in its vocabulary, or -1 */
+static void weigh(const struct nba *n, const struct nba_feat *f, size_t nf,
+		  struct nba_feat *q, int *qi)
+{
+	double norm = 0;
+
+	for (size_t i = 0; i < nf; i++) {
+		q[i] = f[i];
+		qi[i] = nba_vocab_find(n, q[i].h);
+		q[i].w *= qi[i] >= 0 ? n->idf[qi[i]] : n->idf_unknown;
+		norm += q[i].w * q[i].w;
+	}
+	norm = norm > 0 ? sqrt(norm) : 1;
+	for (size_t i = 0; i < nf; i++)
+		q[i].w /= norm;
+}
+
+
+/*
+ * Every intent's score (real and hidden, nintents + nhidden of them):
+ * share * centroid + (1 - share) * its best example; arg, when not
+ * NULL, gets that example.
+ */
+static int score(const struct nba *n, const struct nba_feat *q,
+		 const int *qi, size_t nq, double *s, size_t *arg)
+{
+	double stack[STACK_SCORES], *ex, *cen, *heap = NULL;
+	size_t nk = n->nintents + n->nhidden, d = 0;
+
+	if (n->nex + nk <= STACK_SCORES) {
+		ex = stack;
+	}
+	else {
+		heap = mem_alloc((n->nex + nk) * sizeof(*heap), NULL);
+		if (!heap)
+			return ENOMEM;
+		ex = heap;
+	}
+	cen = ex + n->nex;
+	memset(ex, 0, (n->nex + nk) * sizeof(*ex));
+
+	for (size_t i = 0; i < nq; i++) {
+		if (qi[i] < 0)
+			continue;
+		for (uint32_t p = n->ex_off[qi[i]];
+		     p < n->ex_off[qi[i] + 1]; p++)
+			ex[n->ex_post[p].doc] += q[i].w * n->ex_post[p].w;
+		for (uint32_t p = n->cen_off[qi[i]];
+		     p < n->cen_off[qi[i] + 1]; p++)
+			cen[n->cen_post[p].doc] += q[i].w * n->cen_post[p].w;
+	}
+
+	/* the best example is the one with the highest cosine (the
+	 * centroid's share is the same for all of an intent's) */
+	for (size_t k = 0; k < nk; k++) {
+		size_t best = d, end = d;
+		double m = -1;
+
+		while (end < n->nex && n->ex_intent[end] == k)
+			++end;
+		if (arg) {
+			for (; d < end; d++) {
+				if (ex[d] > m) {
+					m = ex[d];
+					best = d;
+				}
+			}
+			arg[k] = best;
+		}
+		else {
+			for (; d < end; d++)
+				m = ex[d] > m ? ex[d] : m;
+		}
+		s[k] = end > best ? NBA_CENTROID_SHARE * cen[k] +
+			(1 - NBA_CENTROID_SHARE) * m : -1;
+	}
+
+	mem_deref(heap);
+	return 0;
+}
+
+
+int nba_scores(const struct nba *n, const struct nba_feat *f, size_t nf,
+	       double *s)
+{
+	struct nba_feat q[NBA_TOKENS * 12];
+	int qi[NBA_TOKENS * 12];
+
+	if (nf > NBA_TOKENS * 12)
+		nf = NBA_TOKENS * 12;
+	weigh(n, f, nf, q, qi);
+
+	return score(n, q, qi, nf, s, NULL);
+}
+
+
+/* how far the utterance and the intent's examples lean to the same needs
+ * of the bank (bank.c; unit vectors, so -1..1): a second opinion that
+ * knows what callers with each need say, beyond the words an admin's
+ * examples happen to have */
+static double need_agreement(const struct nba *n, const float *pu,
+			     size_t k)
+{
+	const float *pk = &n->prof[k * n->nprof];
+	double dot = 0;
+
+	for (size_t j = 0; j < n->nprof; j++)
+		dot += (double)pk[j] * pu[j];
+
+	return dot;
+}
+
+
 int nba_classify(const struct nba *n, const char *text, struct nba_class *c)
 {
 	struct nba_tok t[NBA_TOKENS];
-	struct nba_feat q[NBA_TOKENS * 12];
+	struct nba_feat f[NBA_TOKENS * 12], q[NBA_TOKENS * 12];
 	int qi[NBA_TOKENS * 12];
-	double stack[STACK_SCORES], *ex, *cen, *heap = NULL;
+	double stack[STACK_INTENTS], *s, *heap = NULL;
+	float *pu = NULL;
+	size_t stack_arg[STACK_INTENTS], *arg, *heap_arg = NULL;
 	struct scored top[NBA_TOP];
 	size_t ntok, nq, ntop = 0, nk;
-	double norm = 0, z, none_e, cover, off = -1;
+	double z, none_e, cover, off, words = -1;
+	int err;
 
 	if (!n || !c)
 		return EINVAL;
@@ -125,43 +272,36 @@ int nba_classify(const struct nba *n, const char *text, struct nba_class *c)
 		return 0;
 
 	nk = n->nintents + n->nhidden;
-	if (n->nex + nk <= STACK_SCORES) {
-		ex = stack;
+	if (nk <= STACK_INTENTS) {
+		s = stack;
+		arg = stack_arg;
 	}
 	else {
-		heap = mem_alloc((n->nex + nk) * sizeof(*heap), NULL);
-		if (!heap)
-			return ENOMEM;
-		ex = heap;
-	}
-	cen = ex + n->nex;
-	memset(ex, 0, (n->nex + nk) * sizeof(*ex));
-
-	{
-		struct nba_feat raw[NBA_TOKENS * 12];
-		size_t nraw = nba_features(t, ntok, raw,
-					   sizeof(raw) / sizeof(raw[0]));
-
-		/* sum duplicates (keep the first source) */
-		nq = 0;
-		for (size_t i = 0; i < nraw; i++) {
-			size_t j;
-
-			for (j = 0; j < nq && q[j].h != raw[i].h; j++)
-				;
-			if (j < nq)
-				q[j].w += raw[i].w;
-			else
-				q[nq++] = raw[i];
+		heap = mem_alloc(nk * sizeof(*heap), NULL);
+		heap_arg = mem_alloc(nk * sizeof(*heap_arg), NULL);
+		if (!heap || !heap_arg) {
+			err = ENOMEM;
+			goto out;
 		}
+		s = heap;
+		arg = heap_arg;
 	}
 
-	for (size_t i = 0; i < nq; i++) {
-		qi[i] = nba_vocab_find(n, q[i].h);
-		q[i].w *= qi[i] >= 0 ? n->idf[qi[i]] : n->idf_unknown;
-		norm += q[i].w * q[i].w;
+	nq = nba_utterance(t, ntok, f, sizeof(f) / sizeof(f[0]));
+	weigh(n, f, nq, q, qi);
+	err = score(n, q, qi, nq, s, arg);
+	if (err)
+		goto out;
+	if (n->nprof) {
+		pu = mem_alloc(n->nprof * sizeof(*pu), NULL);
+		if (!pu) {
+			err = ENOMEM;
+			goto out;
+		}
+		err = nba_bank_profile(f, nq, pu, n->nprof);
+		if (err)
+			goto out;
 	}
-	norm = norm > 0 ? sqrt(norm) : 1;
 
 	/* how much of what was said any intent knows: one known word among
 	 * several unknown ones is weak evidence ("what year did the war
@@ -180,63 +320,38 @@ int nba_classify(const struct nba *n, const char *text, struct nba_class *c)
 				      NBA_COVERAGE_POWER) : 0;
 	}
 
-	for (size_t i = 0; i < nq; i++) {
-		q[i].w /= norm;
-		if (qi[i] < 0)
-			continue;
-		for (uint32_t p = n->ex_off[qi[i]];
-		     p < n->ex_off[qi[i] + 1]; p++)
-			ex[n->ex_post[p].doc] += q[i].w * n->ex_post[p].w;
-		for (uint32_t p = n->cen_off[qi[i]];
-		     p < n->cen_off[qi[i] + 1]; p++)
-			cen[n->cen_post[p].doc] += q[i].w * n->cen_post[p].w;
-	}
-
-	/* the intent's score = the best of its examples' combined scores */
 	z = 0;
-	none_e = exp(NBA_NONE_BELOW / NBA_TEMPERATURE);
-	{
-		size_t d = 0;
+	for (size_t k = 0; k < n->nintents; k++) {
+		double e = s[k] * cover;
 
-		for (size_t k = 0; k < nk; k++) {
-			double s = -1;
-			size_t arg = d;
+		/* none is decided on the words alone: the needs' opinion
+		 * ranks the intents, it does not make talk a request */
+		if (e > words)
+			words = e;
+		if (pu)
+			e += NBA_NEED_SHARE * need_agreement(n, pu, k);
+		z += exp(e / NBA_TEMPERATURE);
 
-			for (; d < n->nex && n->ex_intent[d] == k; d++) {
-				double e = NBA_CENTROID_SHARE * cen[k] +
-					   (1 - NBA_CENTROID_SHARE) * ex[d];
+		/* insertion into the top list */
+		if (ntop < NBA_TOP || e > top[ntop - 1].score) {
+			size_t j = ntop < NBA_TOP ? ntop++ : NBA_TOP - 1;
 
-				if (e > s) {
-					s = e;
-					arg = d;
-				}
+			while (j > 0 && top[j - 1].score < e) {
+				top[j] = top[j - 1];
+				--j;
 			}
-			if (k >= n->nintents) {
-				off = s;
-				continue;
-			}
-			s *= cover;
-			z += exp(s / NBA_TEMPERATURE);
-
-			/* insertion into the top list */
-			if (ntop < NBA_TOP || s > top[ntop - 1].score) {
-				size_t j = ntop < NBA_TOP ? ntop++ :
-					NBA_TOP - 1;
-
-				while (j > 0 && top[j - 1].score < s) {
-					top[j] = top[j - 1];
-					--j;
-				}
-				top[j].score = s;
-				top[j].intent = k;
-				top[j].ex = arg;
-			}
+			top[j].score = e;
+			top[j].intent = k;
+			top[j].ex = arg[k];
 		}
 	}
-	/* talk that asks for nothing, nearer than any intent */
-	off = off * OFF_SCALE;
-	if (off > NBA_NONE_BELOW)
-		none_e = exp(off / NBA_TEMPERATURE);
+
+	/* talk that asks for nothing, nearer than any intent; none's score
+	 * moves with what the needs added to the best intent, so that none
+	 * wins the softmax exactly when the words say off-topic */
+	off = n->nhidden ? s[n->nintents] * OFF_SCALE : -1;
+	none_e = exp(((off > NBA_NONE_BELOW ? off : NBA_NONE_BELOW) +
+		      top[0].score - words) / NBA_TEMPERATURE);
 	z += none_e;
 
 	c->ntop = ntop;
@@ -244,10 +359,13 @@ int nba_classify(const struct nba *n, const char *text, struct nba_class *c)
 		c->top[i].intent = n->ids[top[i].intent];
 		c->top[i].confidence = exp(top[i].score / NBA_TEMPERATURE) / z;
 	}
-	c->none = top[0].score < NBA_NONE_BELOW || top[0].score < off;
+	c->none = words < NBA_NONE_BELOW || words < off;
 
 	drivers(n, q, qi, nq, t, ntok, top[0].intent, top[0].ex, c);
 
+ out:
+	mem_deref(pu);
 	mem_deref(heap);
-	return 0;
+	mem_deref(heap_arg);
+	return err;
 }

@@ -107,6 +107,11 @@ struct nba {
 	uint32_t *ex_off, *cen_off;    /* nfeat + 1 offsets */
 	struct nba_post *ex_post, *cen_post;
 
+	/* per intent, how much its examples resemble each of the bank's
+	 * needs (bank.c; nprof needs, 0 without the bank) */
+	float *prof;
+	size_t nprof;
+
 	/* rules, and per intent the rules that name it */
 	struct nba_rule *rules;
 	size_t nrules;
@@ -131,11 +136,25 @@ struct nba_lent {
 };
 int nba_bank_expand(const struct nba_intent_def *in, size_t nin,
 		    struct nba_lent **lentp, size_t *nlentp);
+/* how much a text resembles each of the bank's nv needs: their scores
+ * less their mean, as a unit vector; and per intent (nin * *nvp) the
+ * same for its examples together. Without the bank *nvp is 0. */
+int nba_bank_profile(const struct nba_feat *f, size_t nf, float *v,
+		     size_t nv);
+int nba_bank_profiles(const struct nba_intent_def *in, size_t nin,
+		      float **profp, size_t *nvp);
 /* for measuring: models built after nba_bank_use(false) learn from their
  * examples alone (the default is on) */
 void nba_bank_use(bool on);
 /* an utterance's features, duplicates summed, sorted by hash */
 size_t nba_vector(const char *text, struct nba_feat *f, size_t max);
+
+/* classify.c: an utterance's features, duplicates summed; and every
+ * intent's score for them, real and hidden (s: nintents + nhidden) */
+size_t nba_utterance(const struct nba_tok *t, size_t ntok,
+		     struct nba_feat *f, size_t max);
+int nba_scores(const struct nba *n, const struct nba_feat *f, size_t nf,
+	       double *s);
 
 /* classify.c: tuned on the dev split (see docs/NOTES.md) */
 #ifndef NBA_CENTROID_SHARE
@@ -146,6 +165,9 @@ size_t nba_vector(const char *text, struct nba_feat *f, size_t max);
 #endif
 #ifndef NBA_COVERAGE_POWER
 #define NBA_COVERAGE_POWER 1.0  /* see classify.c */
+#endif
+#ifndef NBA_NEED_SHARE
+#define NBA_NEED_SHARE 0.3  /* weight of the needs' opinion (bank.c) */
 #endif
 #ifndef NBA_TEMPERATURE
 #define NBA_TEMPERATURE 0.04  /* softmax temperature */

@@ -72,6 +72,7 @@ static void destructor(void *arg)
 	mem_deref(n->by_intent_off);
 	mem_deref(n->by_intent);
 	mem_deref(n->any);
+	mem_deref(n->prof);
 }
 
 
@@ -727,6 +728,8 @@ int nba_alloc(struct nba **np, const struct nba_intent_def *intents,
 	mem_deref(lent);
 	if (!e)
 		e = copy_rules(n, rules, nrules, intents);
+	if (!e && nlent)
+		e = nba_bank_profiles(intents, nintents, &n->prof, &n->nprof);
 
 	if (e) {
 		snprintf(err, errsz, "out of memory");

@@ -63,6 +63,7 @@ static int answer_print(struct re_printf *pf, const struct answer *a)
 	const struct nba_class *c = a->c;
 	const struct nba_words drivers = {c->drivers, c->ndrivers};
 	const struct nba_words words = {a->s->words, a->s->nwords};
+	const struct nba_needs needs = {c->needs, c->nneeds};
 	int err = re_hprintf(pf, "{\"intents\":[");
 
 	for (size_t i = 0; i < c->ntop && !err; i++) {
@@ -78,6 +79,8 @@ static int answer_print(struct re_printf *pf, const struct answer *a)
 	err = err ? err : re_hprintf(pf, "],\"none\":%s,\"drivers\":",
 				     c->none ? "true" : "false");
 	err = err ? err : nba_words_print(pf, &drivers);
+	err = err ? err : re_hprintf(pf, ",\"needs\":%H", nba_needs_print,
+				     &needs);
 	err = err ? err : re_hprintf(pf, ",\"sentiment\":{\"score\":%.3f,"
 				     "\"words\":", a->s->score);
 	err = err ? err : nba_words_print(pf, &words);

@@ -300,6 +300,12 @@ int nba_bank_profile(const struct nba_feat *f, size_t nf, float *v,
 }
 
 
+const char *nba_bank_need(size_t k)
+{
+	return k < bank.nneeds ? bank.needs[k].id : NULL;
+}
+
+
 int nba_bank_profiles(const struct nba_intent_def *in, size_t nin,
 		      float **profp, size_t *nvp)
 {

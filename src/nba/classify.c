@@ -247,6 +247,32 @@ static double need_agreement(const struct nba *n, const float *pu,
 }
 
 
+/* the needs with the highest share of the profile, to explain the
+ * ranking (off-topic talk has none to explain) */
+static void likest_needs(const float *pu, size_t nv, struct nba_class *c)
+{
+	size_t k[NBA_TOP];
+
+	c->nneeds = 0;
+	for (size_t j = 0; j < nv; j++) {
+		size_t i;
+
+		if (pu[j] <= 0)
+			continue;
+		if (c->nneeds == NBA_TOP && pu[j] <= pu[k[NBA_TOP - 1]])
+			continue;
+		i = c->nneeds < NBA_TOP ? c->nneeds++ : NBA_TOP - 1;
+		while (i > 0 && pu[k[i - 1]] < pu[j]) {
+			k[i] = k[i - 1];
+			--i;
+		}
+		k[i] = j;
+	}
+	for (size_t i = 0; i < c->nneeds; i++)
+		c->needs[i] = nba_bank_need(k[i]);
+}
+
+
 int nba_classify(const struct nba *n, const char *text, struct nba_class *c)
 {
 	struct nba_tok t[NBA_TOKENS];
@@ -362,6 +388,8 @@ int nba_classify(const struct nba *n, const char *text, struct nba_class *c)
 	c->none = words < NBA_NONE_BELOW || words < off;
 
 	drivers(n, q, qi, nq, t, ntok, top[0].intent, top[0].ex, c);
+	if (pu && !c->none)
+		likest_needs(pu, n->nprof, c);
 
  out:
 	mem_deref(pu);

@@ -143,6 +143,8 @@ int nba_bank_profile(const struct nba_feat *f, size_t nf, float *v,
 		     size_t nv);
 int nba_bank_profiles(const struct nba_intent_def *in, size_t nin,
 		      float **profp, size_t *nvp);
+/* the name of need k of a profile */
+const char *nba_bank_need(size_t k);
 /* for measuring: models built after nba_bank_use(false) learn from their
  * examples alone (the default is on) */
 void nba_bank_use(bool on);

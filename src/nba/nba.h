@@ -91,6 +91,10 @@ struct nba_class {
 	bool none;                     /* off-topic: no intent fits */
 	struct nba_word drivers[NBA_DRIVERS]; /* why top[0], heaviest first */
 	size_t ndrivers;
+	/* the needs of the bank (see nba_intent_bank) the utterance is most
+	 * like, likest first: they rank the intents too (none when none) */
+	const char *needs[NBA_TOP];
+	size_t nneeds;
 };
 
 int nba_classify(const struct nba *n, const char *text, struct nba_class *c);

@@ -219,6 +219,9 @@ def test_classify_explains_and_applies_the_context():
               body)
         check([r["id"] for r in body["recommendations"]] ==
               ["refund_check"], body)
+        # the bank's needs it is most like, which ranked the intents too
+        check(isinstance(body["needs"], list) and
+              body["needs"][0] == "overcharged_dispute", body)
         # the rule is for the customer's words; an "any" rule for both
         st, body = classify(sb, {"text": "I was charged twice on my bill",
                                  "leg": "agent"})
@@ -235,7 +238,7 @@ def test_classify_explains_and_applies_the_context():
         st, body = classify(sb, {"text": "what a lovely day for a picnic "
                                          "by the river"})
         check(st == 200 and body["none"] is True and
-              body["recommendations"] == [], body)
+              body["recommendations"] == [] and body["needs"] == [], body)
 
 
 def test_classify_roles_and_bad_bodies():

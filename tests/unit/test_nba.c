@@ -377,6 +377,15 @@ static void test_needs_rank(void)
 		CHECK(!c.none);
 		CHECK_STR(c.top[0].intent, said[i][0]);
 	}
+
+	/* the needs it was likest are the explanation */
+	CHECK_EQ(nba_classify(n, "i was charged twice on my bill", &c), 0);
+	CHECK(c.nneeds > 0);
+	CHECK_STR(c.needs[0], "overcharged_dispute");
+	CHECK_EQ(nba_classify(n, "what a lovely day for a picnic by the "
+			      "river", &c), 0);
+	CHECK(c.none);
+	CHECK_EQ(c.nneeds, 0u);
 	mem_deref(n);
 }
 

@@ -50,6 +50,8 @@ async function answer(card, verb) {
 
 function cardOf(c) {
   const words = (c.drivers || []).map((w) => w.word).filter(Boolean);
+  // the bank's needs it sounded like: "cancel_subscription" → "cancel subscription"
+  const like = (c.needs || []).map((n) => String(n).replace(/_/g, ' '));
   const done = !!c.outcome;
   return el('article', { class: 'reco' + (done ? ' done' : ''),
     'data-reco': c.recommendation },
@@ -60,6 +62,7 @@ function cardOf(c) {
     c.role === 'agent' ? 'you said ' : 'the customer said ',
     el('q', {}, c.text),
     words.length ? ' — ' + words.join(', ') : '',
+    like.length ? '; sounds like: ' + like.join(', ') : '',
     c.intent ? ' (' + c.intent + ', ' + pct(c.confidence) + ')' : ''),
   done ? el('p', { class: 'outcome', role: 'status' },
     c.outcome === 'accepted' ? 'Accepted' :

@@ -67,6 +67,7 @@ static void recommend(struct call *call, const struct asr_result *r,
 {
 	const struct prov_recommendation *rec = prov_recommendation_find(id);
 	const struct nba_words ws = {c->drivers, c->ndrivers};
+	const struct nba_needs ns = {c->needs, c->nneeds};
 	const bool intent = c->ntop && !c->none;
 	char *data = NULL;
 	int err;
@@ -79,7 +80,7 @@ static void recommend(struct call *call, const struct asr_result *r,
 				  "\"recommendation\":%H,\"title\":%H,"
 				  "\"body\":%H,\"action\":%H,\"intent\":%H,"
 				  "\"confidence\":%.3f,\"role\":\"%s\","
-				  "\"text\":%H,\"drivers\":%H}",
+				  "\"text\":%H,\"drivers\":%H,\"needs\":%H}",
 				  call->id, jsonstr_print, r->agent,
 				  jsonstr_print, id, jsonstr_print,
 				  rec->title, jsonstr_print, rec->body,
@@ -87,7 +88,7 @@ static void recommend(struct call *call, const struct asr_result *r,
 				  intent ? c->top[0].intent : NULL,
 				  intent ? c->top[0].confidence : 0.0,
 				  r->role, jsonstr_print, r->text,
-				  nba_words_print, &ws);
+				  nba_words_print, &ws, nba_needs_print, &ns);
 	if (err) {
 		log_warn("call %s: recommendation %s not shown: %m", call->id,
 			 id, err);

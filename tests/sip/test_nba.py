@@ -184,6 +184,8 @@ def test_cancel_call_gets_the_retention_offer_once_and_accept_counts():
               0.6 <= d["confidence"] <= 1, d)
         check(d["text"] in texts and d["drivers"] and
               all(w["word"] for w in d["drivers"]), d)
+        # the bank's needs it sounded like, the other half of why
+        check("cancel_subscription" in d["needs"], d)
 
         # the final it came from, and how long after
         fin = [f for f in finals if f["data"]["text"] == d["text"]][0]
@@ -243,6 +245,7 @@ def test_cancel_call_gets_the_retention_offer_once_and_accept_counts():
               shown["calm_customer"]["outcome"] is None, body)
         check(shown["retention_offer"]["text"] == d["text"] and
               shown["retention_offer"]["drivers"] == d["drivers"] and
+              shown["retention_offer"]["needs"] == d["needs"] and
               shown["retention_offer"]["title"] == d["title"], body, d)
         st, body = sb.api("GET", "/api/v1/calls/%s/recommendations" % cid,
                           token=bob)

@@ -34,7 +34,9 @@ drive(async (browser) => {
     const h = await card.locator('h3').textContent();
     if (h !== 'Offer 20% retention discount') throw new Error('title ' + h);
     const why = await card.locator('.why').textContent();
-    if (!/cancel my subscription/.test(why)) throw new Error('why ' + why);
+    if (!/cancel my subscription/.test(why) ||
+        !/sounds like: .*cancel subscription/.test(why))
+      throw new Error('why ' + why);
     const action = await card.locator('.reco-action').textContent();
     if (!/KB-1042/.test(action)) throw new Error('action ' + action);
     // the running sentiment is on the call panel

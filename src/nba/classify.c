@@ -189,7 +189,7 @@ static int score(const struct nba *n, const struct nba_feat *q,
 	/* the best example is the one with the highest cosine (the
 	 * centroid's share is the same for all of an intent's) */
 	for (size_t k = 0; k < nk; k++) {
-		size_t best = d, end = d;
+		size_t start = d, best = d, end = d;
 		double m = -1;
 
 		while (end < n->nex && n->ex_intent[end] == k)
@@ -207,7 +207,7 @@ static int score(const struct nba *n, const struct nba_feat *q,
 			for (; d < end; d++)
 				m = ex[d] > m ? ex[d] : m;
 		}
-		s[k] = end > best ? NBA_CENTROID_SHARE * cen[k] +
+		s[k] = end > start ? NBA_CENTROID_SHARE * cen[k] +
 			(1 - NBA_CENTROID_SHARE) * m : -1;
 	}
 

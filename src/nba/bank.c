@@ -309,7 +309,6 @@ const char *nba_bank_need(size_t k)
 int nba_bank_profiles(const struct nba_intent_def *in, size_t nin,
 		      float **profp, size_t *nvp)
 {
-	struct nba_tok t[NBA_TOKENS];
 	struct nba_feat f[NBA_TOKENS * 12];
 	size_t nv = bank.nneeds;
 	float *prof, *v;
@@ -332,10 +331,8 @@ int nba_bank_profiles(const struct nba_intent_def *in, size_t nin,
 		double norm = 0;
 
 		for (size_t j = 0; j < in[i].nexamples && !err; j++) {
-			size_t nt = nba_tokenize(in[i].examples[j], t,
-						 NBA_TOKENS);
-			size_t nf = nba_utterance(t, nt, f,
-						  sizeof(f) / sizeof(f[0]));
+			size_t nf = nba_vector(in[i].examples[j], f,
+					       sizeof(f) / sizeof(f[0]));
 
 			err = nba_bank_profile(f, nf, v, nv);
 			for (size_t k = 0; !err && k < nv; k++)

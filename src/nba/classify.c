@@ -111,8 +111,10 @@ static bool knows(const struct nba *n, uint64_t h)
 }
 
 
-size_t nba_utterance(const struct nba_tok *t, size_t ntok,
-		     struct nba_feat *f, size_t max)
+/* an utterance's features, duplicates summed; the first source of each
+ * is kept, in order, for the drivers (nba_vector sorts them) */
+static size_t utterance(const struct nba_tok *t, size_t ntok,
+			struct nba_feat *f, size_t max)
 {
 	struct nba_feat raw[NBA_TOKENS * 12];
 	size_t nraw = nba_features(t, ntok, raw, sizeof(raw) / sizeof(raw[0]));
@@ -313,7 +315,7 @@ int nba_classify(const struct nba *n, const char *text, struct nba_class *c)
 		arg = heap_arg;
 	}
 
-	nq = nba_utterance(t, ntok, f, sizeof(f) / sizeof(f[0]));
+	nq = utterance(t, ntok, f, sizeof(f) / sizeof(f[0]));
 	weigh(n, f, nq, q, qi);
 	err = score(n, q, qi, nq, s, arg);
 	if (err)

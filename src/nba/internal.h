@@ -151,10 +151,8 @@ void nba_bank_use(bool on);
 /* an utterance's features, duplicates summed, sorted by hash */
 size_t nba_vector(const char *text, struct nba_feat *f, size_t max);
 
-/* classify.c: an utterance's features, duplicates summed; and every
- * intent's score for them, real and hidden (s: nintents + nhidden) */
-size_t nba_utterance(const struct nba_tok *t, size_t ntok,
-		     struct nba_feat *f, size_t max);
+/* classify.c: every intent's score for an utterance's features (as
+ * nba_vector gives them), real and hidden (s: nintents + nhidden) */
 int nba_scores(const struct nba *n, const struct nba_feat *f, size_t nf,
 	       double *s);
 

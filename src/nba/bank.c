@@ -22,6 +22,10 @@
  * or not: an utterance and an intent's examples that lean to the same
  * needs agree even when they share no word.
  *
+ * The bank's lines against its off-topic talk also train a model of
+ * whether an utterance asks for anything at all (asks.c), which
+ * classify.c weighs in deciding none.
+ *
  * The bank's own model is built once per process, on first use, in the
  * event loop (like the lexicon's tables); read-only after.
  */
@@ -59,6 +63,8 @@ static struct {
 	size_t nneeds;
 	const char **texts;        /* the utterances, grouped by need */
 	char *ids;                 /* the needs' names, NUL-separated */
+	size_t nlines;
+	struct nba_asks *asks;     /* asks for something, or talk (asks.c) */
 } bank;
 
 
@@ -106,7 +112,7 @@ static int build(void)
 		goto out;
 
 	p = bank.ids;
-	for (size_t i = 0, t = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		size_t len = strcspn(lines[i], "\t");
 		struct nba_intent_def *d = bank.nneeds ?
 			&bank.needs[bank.nneeds - 1] : NULL;
@@ -118,10 +124,10 @@ static int build(void)
 			p[len] = '\0';
 			d = &bank.needs[bank.nneeds++];
 			d->id = p;
-			d->examples = &bank.texts[t];
+			d->examples = &bank.texts[bank.nlines];
 			p += len + 1;
 		}
-		bank.texts[t++] = lines[i] + len + 1;
+		bank.texts[bank.nlines++] = lines[i] + len + 1;
 		++d->nexamples;
 	}
 
@@ -139,6 +145,10 @@ static int build(void)
 	}
 
 	err = nba_alloc_examples(&bank.model, bank.needs, bank.nneeds);
+	if (!err && bank.nlines && bank.offtalk.nexamples)
+		err = nba_asks_train(&bank.asks, bank.texts, bank.nlines,
+				     bank.offtalk.examples,
+				     bank.offtalk.nexamples);
  out:
 	mem_deref(lines);
 	return err;
@@ -198,12 +208,14 @@ int nba_bank_expand(const struct nba_intent_def *in, size_t nin,
 			/* out of memory: this build fails, the next tries
 			 * again */
 			bank.model = mem_deref(bank.model);
+			bank.asks = mem_deref(bank.asks);
 			bank.needs = mem_deref(bank.needs);
 			bank.texts = mem_deref(bank.texts);
 			bank.ids = mem_deref(bank.ids);
 			bank.offtexts = mem_deref(bank.offtexts);
 			memset(&bank.offtalk, 0, sizeof(bank.offtalk));
 			bank.nneeds = 0;
+			bank.nlines = 0;
 			return err;
 		}
 	}
@@ -297,6 +309,12 @@ int nba_bank_profile(const struct nba_feat *f, size_t nf, float *v,
 
 	mem_deref(s);
 	return err;
+}
+
+
+struct nba_asks *nba_bank_asks(void)
+{
+	return bank.off ? NULL : bank.asks;
 }
 
 

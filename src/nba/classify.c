@@ -19,7 +19,9 @@
  * Confidences are a softmax over the scores plus one pseudo-intent,
  * "none", whose score is fixed (NBA_NONE_BELOW) or, when higher, how
  * near the utterance is to the bank's off-topic talk (small talk, asides:
- * bank.c), scored like an intent that is never reported: an utterance is
+ * bank.c), scored like an intent that is never reported, and moved by
+ * how sure asks.c is that the words ask for anything at all ("can you",
+ * "my account" against "my neighbour", "the bus"): an utterance is
  * off-topic when none beats every intent on the words alone (the needs'
  * opinion only ranks intents), and the confidence of a real intent shrinks
  * as the utterance gets further from everything the model knows or
@@ -240,12 +242,19 @@ static double need_agreement(const struct nba *n, const float *pu,
 			     size_t k)
 {
 	const float *pk = &n->prof[k * n->nprof];
-	double dot = 0;
+	float dot[8] = {0};
+	size_t j = 0;
 
-	for (size_t j = 0; j < n->nprof; j++)
-		dot += (double)pk[j] * pu[j];
+	/* eight running sums in float: the compiler can keep them in one
+	 * vector register (this runs for every intent on every utterance) */
+	for (; j + 8 <= n->nprof; j += 8)
+		for (size_t l = 0; l < 8; l++)
+			dot[l] += pk[j + l] * pu[j + l];
+	for (; j < n->nprof; j++)
+		dot[0] += pk[j] * pu[j];
 
-	return dot;
+	return (double)dot[0] + dot[1] + dot[2] + dot[3] + dot[4] + dot[5] +
+		dot[6] + dot[7];
 }
 
 
@@ -285,7 +294,7 @@ int nba_classify(const struct nba *n, const char *text, struct nba_class *c)
 	size_t stack_arg[STACK_INTENTS], *arg, *heap_arg = NULL;
 	struct scored top[NBA_TOP];
 	size_t ntok, nq, ntop = 0, nk;
-	double z, none_e, cover, off, words = -1;
+	double z, none_s, cover, off, words = -1;
 	int err;
 
 	if (!n || !c)
@@ -374,20 +383,30 @@ int nba_classify(const struct nba *n, const char *text, struct nba_class *c)
 		}
 	}
 
-	/* talk that asks for nothing, nearer than any intent; none's score
+	/* talk that asks for nothing, nearer than any intent, or words that
+	 * do not ask (asks.c) raise the line an intent must clear. Words
+	 * that do ask lower it only when the needs they resemble are the
+	 * best intent's too: a request for something no intent covers ("i
+	 * moved house" with no address intent) stays none. none's score
 	 * moves with what the needs added to the best intent, so that none
-	 * wins the softmax exactly when the words say off-topic */
+	 * wins the softmax exactly when it is set */
 	off = n->nhidden ? s[n->nintents] * OFF_SCALE : -1;
-	none_e = exp(((off > NBA_NONE_BELOW ? off : NBA_NONE_BELOW) +
-		      top[0].score - words) / NBA_TEMPERATURE);
-	z += none_e;
+	none_s = off > NBA_NONE_BELOW ? off : NBA_NONE_BELOW;
+	if (n->asks) {
+		double lo = nba_asks(n->asks, t, ntok) - NBA_ASKS_BIAS;
+
+		if (lo < 0 || (pu && need_agreement(n, pu, top[0].intent) >=
+				NBA_ASKS_AGREE))
+			none_s -= NBA_ASKS_SHARE * lo;
+	}
+	z += exp((none_s + top[0].score - words) / NBA_TEMPERATURE);
 
 	c->ntop = ntop;
 	for (size_t i = 0; i < ntop; i++) {
 		c->top[i].intent = n->ids[top[i].intent];
 		c->top[i].confidence = exp(top[i].score / NBA_TEMPERATURE) / z;
 	}
-	c->none = words < NBA_NONE_BELOW || words < off;
+	c->none = words < none_s;
 
 	drivers(n, q, qi, nq, t, ntok, top[0].intent, top[0].ex, c);
 	if (pu && !c->none)

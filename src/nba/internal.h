@@ -68,6 +68,8 @@ struct nba_post {
 	float w;
 };
 
+struct nba_asks;
+
 enum rule_leg { LEG_CUSTOMER, LEG_AGENT, LEG_ANY };
 
 struct nba_rule {
@@ -112,6 +114,10 @@ struct nba {
 	float *prof;
 	size_t nprof;
 
+	/* whether an utterance asks for anything (asks.c; NULL without the
+	 * bank): a reference to the bank's */
+	struct nba_asks *asks;
+
 	/* rules, and per intent the rules that name it */
 	struct nba_rule *rules;
 	size_t nrules;
@@ -143,6 +149,9 @@ int nba_bank_profile(const struct nba_feat *f, size_t nf, float *v,
 		     size_t nv);
 int nba_bank_profiles(const struct nba_intent_def *in, size_t nin,
 		      float **profp, size_t *nvp);
+/* whether an utterance asks for something at all (asks.c), trained on
+ * the bank's lines against its off-topic talk; NULL without the bank */
+struct nba_asks *nba_bank_asks(void);
 /* the name of need k of a profile */
 const char *nba_bank_need(size_t k);
 /* for measuring: models built after nba_bank_use(false) learn from their
@@ -150,6 +159,14 @@ const char *nba_bank_need(size_t k);
 void nba_bank_use(bool on);
 /* an utterance's features, duplicates summed, sorted by hash */
 size_t nba_vector(const char *text, struct nba_feat *f, size_t max);
+
+/* asks.c: a logistic regression over words as said, their concepts and
+ * neighbouring pairs: does a line ask for something (asks) or not (talk);
+ * nba_asks gives its log-odds */
+int nba_asks_train(struct nba_asks **ap, const char *const *asks, size_t na,
+		   const char *const *talk, size_t nt);
+double nba_asks(const struct nba_asks *a, const struct nba_tok *t,
+		size_t ntok);
 
 /* classify.c: every intent's score for an utterance's features (as
  * nba_vector gives them), real and hidden (s: nintents + nhidden) */
@@ -168,6 +185,15 @@ int nba_scores(const struct nba *n, const struct nba_feat *f, size_t nf,
 #endif
 #ifndef NBA_NEED_SHARE
 #define NBA_NEED_SHARE 0.3  /* weight of the needs' opinion (bank.c) */
+#endif
+#ifndef NBA_ASKS_SHARE
+#define NBA_ASKS_SHARE 0.06  /* weight of asks.c's log-odds in none */
+#endif
+#ifndef NBA_ASKS_BIAS
+#define NBA_ASKS_BIAS 0.5  /* log-odds at which it leaves none as it was */
+#endif
+#ifndef NBA_ASKS_AGREE
+#define NBA_ASKS_AGREE 0.4  /* needs' agreement for asking to count */
 #endif
 #ifndef NBA_TEMPERATURE
 #define NBA_TEMPERATURE 0.04  /* softmax temperature */

@@ -35,6 +35,14 @@
 #ifndef OFF_EX
 #define OFF_EX 0.9             /* a line of off-topic talk as an example */
 #endif
+/* an example's feature weighing less than this (after idf and the
+ * example's norm) is left out of the postings: words that nearly every
+ * need or intent has add almost nothing to a cosine but make the longest
+ * lists, and the bank's 9,900 lines are scored on every utterance
+ * (docs/PERFORMANCE.md: p99 -25 %, top-1 the same) */
+#ifndef POSTING_MIN
+#define POSTING_MIN 0.05
+#endif
 #ifndef UNKNOWN_SHARE
 #define UNKNOWN_SHARE 0.25     /* weight of a feature no intent has */
 #endif
@@ -73,6 +81,7 @@ static void destructor(void *arg)
 	mem_deref(n->by_intent);
 	mem_deref(n->any);
 	mem_deref(n->prof);
+	mem_deref(n->asks);
 }
 
 
@@ -475,6 +484,8 @@ static int train(struct nba *n, const struct nba_intent_def *in,
 		norm = norm > 0 ? sqrt(norm) : 1;
 		for (size_t j = 0; j < docn[d]; j++) {
 			docf[d][j].w /= norm;
+			if (scale * docf[d][j].w < POSTING_MIN)
+				continue;
 			ex[nt].feat = (uint32_t)docf[d][j].h;
 			ex[nt].doc = (uint32_t)d;
 			ex[nt].w = (float)(scale * docf[d][j].w);
@@ -730,6 +741,8 @@ int nba_alloc(struct nba **np, const struct nba_intent_def *intents,
 		e = copy_rules(n, rules, nrules, intents);
 	if (!e && nlent)
 		e = nba_bank_profiles(intents, nintents, &n->prof, &n->nprof);
+	if (!e && nlent)
+		n->asks = mem_ref(nba_bank_asks());
 
 	if (e) {
 		snprintf(err, errsz, "out of memory");

@@ -58,6 +58,9 @@ static size_t features(const struct nba_tok *t, size_t ntok, uint32_t *h)
 	const uint32_t mask = (1u << ASK_BITS) - 1;
 	size_t n = 0;
 
+	if (ntok > NBA_TOKENS)   /* h has room for NBA_TOKENS' features */
+		ntok = NBA_TOKENS;
+
 	for (size_t i = 0; i < ntok; i++) {
 		h[n++] = (uint32_t)nba_hash("w", t[i].surface, NULL) & mask;
 		if (!t[i].stop)
@@ -120,12 +123,17 @@ static int featurize(const char *const *asks, size_t na,
 		     uint32_t **offp)
 {
 	struct nba_tok t[NBA_TOKENS];
-	uint32_t one[ASK_FEATS], *h = NULL, *off;
-	size_t n = na + nt, cap = 0, used = 0;
+	uint32_t one[ASK_FEATS], *h, *off;
+	size_t n = na + nt, cap = 64 * n + ASK_FEATS, used = 0;
 
+	/* room for lines of ~20 words; grown for longer ones */
 	off = mem_alloc((n + 1) * sizeof(*off), NULL);
-	if (!off)
+	h = mem_alloc(cap * sizeof(*h), NULL);
+	if (!off || !h) {
+		mem_deref(off);
+		mem_deref(h);
 		return ENOMEM;
+	}
 
 	for (size_t i = 0; i < n; i++) {
 		const char *x = i < na ? asks[i] : talk[i - na];
@@ -134,9 +142,8 @@ static int featurize(const char *const *asks, size_t na,
 		if (used + k > cap) {
 			uint32_t *g;
 
-			cap = 2 * (used + k) + 1024;
-			g = h ? mem_realloc(h, cap * sizeof(*h)) :
-				mem_alloc(cap * sizeof(*h), NULL);
+			cap = 2 * (used + k);
+			g = mem_realloc(h, cap * sizeof(*h));
 			if (!g) {
 				mem_deref(h);
 				mem_deref(off);

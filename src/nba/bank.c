@@ -63,7 +63,7 @@ static struct {
 	size_t nneeds;
 	const char **texts;        /* the utterances, grouped by need */
 	char *ids;                 /* the needs' names, NUL-separated */
-	size_t nlines;
+	size_t nlines;             /* of texts */
 	struct nba_asks *asks;     /* asks for something, or talk (asks.c) */
 } bank;
 
@@ -314,7 +314,7 @@ int nba_bank_profile(const struct nba_feat *f, size_t nf, float *v,
 
 struct nba_asks *nba_bank_asks(void)
 {
-	return bank.off ? NULL : bank.asks;
+	return bank.asks;
 }
 
 

@@ -22,8 +22,10 @@
  * bank.c), scored like an intent that is never reported, and moved by
  * how sure asks.c is that the words ask for anything at all ("can you",
  * "my account" against "my neighbour", "the bus"): an utterance is
- * off-topic when none beats every intent on the words alone (the needs'
- * opinion only ranks intents), and the confidence of a real intent shrinks
+ * off-topic when none beats every intent's word score (the needs'
+ * opinion does not add to that score; it only lets words that ask lower
+ * none's line when it agrees with the best intent), and the confidence
+ * of a real intent shrinks
  * as the utterance gets further from everything the model knows or
  * nearer to talk that asks for nothing.
  */
@@ -245,8 +247,9 @@ static double need_agreement(const struct nba *n, const float *pu,
 	float dot[8] = {0};
 	size_t j = 0;
 
-	/* eight running sums in float: the compiler can keep them in one
-	 * vector register (this runs for every intent on every utterance) */
+	/* eight independent running sums in float, so that the compiler may
+	 * vectorise the loop (it may not reorder one double sum); this runs
+	 * for every intent on every utterance */
 	for (; j + 8 <= n->nprof; j += 8)
 		for (size_t l = 0; l < 8; l++)
 			dot[l] += pk[j + l] * pu[j + l];
@@ -361,8 +364,9 @@ int nba_classify(const struct nba *n, const char *text, struct nba_class *c)
 	for (size_t k = 0; k < n->nintents; k++) {
 		double e = s[k] * cover;
 
-		/* none is decided on the words alone: the needs' opinion
-		 * ranks the intents, it does not make talk a request */
+		/* none is weighed against the word score: the needs'
+		 * opinion ranks the intents, it does not make talk a request
+		 * (below, it only decides whether words that ask count) */
 		if (e > words)
 			words = e;
 		if (pu)
@@ -395,6 +399,10 @@ int nba_classify(const struct nba *n, const char *text, struct nba_class *c)
 	if (n->asks) {
 		double lo = nba_asks(n->asks, t, ntok) - NBA_ASKS_BIAS;
 
+		/* however sure, a line no intent knows a word of (word
+		 * score 0) stays none: the line stays above 0 */
+		if (lo > NBA_ASKS_MAX)
+			lo = NBA_ASKS_MAX;
 		if (lo < 0 || (pu && need_agreement(n, pu, top[0].intent) >=
 				NBA_ASKS_AGREE))
 			none_s -= NBA_ASKS_SHARE * lo;
@@ -407,6 +415,7 @@ int nba_classify(const struct nba *n, const char *text, struct nba_class *c)
 		c->top[i].confidence = exp(top[i].score / NBA_TEMPERATURE) / z;
 	}
 	c->none = words < none_s;
+
 
 	drivers(n, q, qi, nq, t, ntok, top[0].intent, top[0].ex, c);
 	if (pu && !c->none)

@@ -192,6 +192,9 @@ int nba_scores(const struct nba *n, const struct nba_feat *f, size_t nf,
 #ifndef NBA_ASKS_BIAS
 #define NBA_ASKS_BIAS 0.5  /* log-odds at which it leaves none as it was */
 #endif
+#ifndef NBA_ASKS_MAX
+#define NBA_ASKS_MAX 3.0  /* most it counts above the bias: line >= 0.02 */
+#endif
 #ifndef NBA_ASKS_AGREE
 #define NBA_ASKS_AGREE 0.4  /* needs' agreement for asking to count */
 #endif

@@ -94,9 +94,6 @@ double nba_asks(const struct nba_asks *a, const struct nba_tok *t,
 {
 	uint32_t h[ASK_FEATS];
 
-	if (!a)
-		return 0;
-
 	return logit(a, h, features(t, ntok, h));
 }
 

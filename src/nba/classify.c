@@ -48,6 +48,7 @@ struct scored {
 	double score;
 	size_t intent;
 	size_t ex;       /* its nearest example */
+	double agree;    /* its needs' agreement with the utterance's */
 };
 
 
@@ -363,14 +364,14 @@ int nba_classify(const struct nba *n, const char *text, struct nba_class *c)
 	z = 0;
 	for (size_t k = 0; k < n->nintents; k++) {
 		double e = s[k] * cover;
+		double agree = pu ? need_agreement(n, pu, k) : 0;
 
 		/* none is weighed against the word score: the needs'
 		 * opinion ranks the intents, it does not make talk a request
 		 * (below, it only decides whether words that ask count) */
 		if (e > words)
 			words = e;
-		if (pu)
-			e += NBA_NEED_SHARE * need_agreement(n, pu, k);
+		e += NBA_NEED_SHARE * agree;
 		z += exp(e / NBA_TEMPERATURE);
 
 		/* insertion into the top list */
@@ -384,6 +385,7 @@ int nba_classify(const struct nba *n, const char *text, struct nba_class *c)
 			top[j].score = e;
 			top[j].intent = k;
 			top[j].ex = arg[k];
+			top[j].agree = agree;
 		}
 	}
 
@@ -403,8 +405,7 @@ int nba_classify(const struct nba *n, const char *text, struct nba_class *c)
 		 * score 0) stays none: the line stays above 0 */
 		if (lo > NBA_ASKS_MAX)
 			lo = NBA_ASKS_MAX;
-		if (lo < 0 || (pu && need_agreement(n, pu, top[0].intent) >=
-				NBA_ASKS_AGREE))
+		if (lo < 0 || (pu && top[0].agree >= NBA_ASKS_AGREE))
 			none_s -= NBA_ASKS_SHARE * lo;
 	}
 	z += exp((none_s + top[0].score - words) / NBA_TEMPERATURE);
@@ -415,7 +416,6 @@ int nba_classify(const struct nba *n, const char *text, struct nba_class *c)
 		c->top[i].confidence = exp(top[i].score / NBA_TEMPERATURE) / z;
 	}
 	c->none = words < none_s;
-
 
 	drivers(n, q, qi, nq, t, ntok, top[0].intent, top[0].ex, c);
 	if (pu && !c->none)

@@ -741,10 +741,10 @@ int nba_alloc(struct nba **np, const struct nba_intent_def *intents,
 	mem_deref(lent);
 	if (!e)
 		e = copy_rules(n, rules, nrules, intents);
-	if (!e && nlent)
-		e = nba_bank_profiles(intents, nintents, &n->prof, &n->nprof);
-	if (!e && nlent)
+	if (!e && nlent) {
 		n->asks = mem_ref(nba_bank_asks());
+		e = nba_bank_profiles(intents, nintents, &n->prof, &n->nprof);
+	}
 
 	if (e) {
 		snprintf(err, errsz, "out of memory");

@@ -61,6 +61,7 @@ static void drivers(const struct nba *n, const struct nba_feat *q,
 
 	for (size_t i = 0; i < nq; i++) {
 		double cw = 0, ew = 0, contrib;
+		int a, b;
 
 		if (qi[i] < 0)
 			continue;
@@ -75,13 +76,15 @@ static void drivers(const struct nba *n, const struct nba_feat *q,
 
 		contrib = q[i].w * (NBA_CENTROID_SHARE * cw +
 				    (1 - NBA_CENTROID_SHARE) * ew);
-		if (q[i].src == q[i].src2) {
-			per_tok[q[i].src] += contrib;
-		}
-		else {
-			per_tok[q[i].src] += contrib / 2;
-			per_tok[q[i].src2] += contrib / 2;
-		}
+
+		/* a pair's share goes to its words that carry a topic: "my"
+		 * or "for" explain nothing to an admin */
+		a = nba_tok_content(&t[q[i].src]);
+		b = q[i].src2 != q[i].src && nba_tok_content(&t[q[i].src2]);
+		if (a)
+			per_tok[q[i].src] += contrib / (a + b);
+		if (b)
+			per_tok[q[i].src2] += contrib / (a + b);
 	}
 
 	c->ndrivers = 0;
@@ -351,7 +354,7 @@ int nba_classify(const struct nba *n, const char *text, struct nba_class *c)
 		size_t content = 0, known = 0;
 
 		for (size_t i = 0; i < ntok; i++) {
-			if (t[i].stop || t[i].negator || t[i].intensifier)
+			if (!nba_tok_content(&t[i]))
 				continue;
 			++content;
 			known += knows(n, nba_hash("u", t[i].concept, NULL)) ||

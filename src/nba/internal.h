@@ -8,7 +8,8 @@
  * from the synonym table ("terminate" and "cancell" -> "cancel"), with a
  * flag for tokens inside the reach of a negation ("not", "never", "can't").
  * The classifier then works on features of those tokens (concepts, pairs
- * of neighbouring concepts, character n-grams of the stems).
+ * of neighbouring concepts, pairs of neighbouring words as said, stop
+ * words included, and character n-grams of the stems).
  */
 #ifndef SWITCHBOARD_NBA_INTERNAL_H
 #define SWITCHBOARD_NBA_INTERNAL_H
@@ -34,6 +35,12 @@ struct nba_tok {
 	bool intensifier;        /* "very", "really" ... (sentiment) */
 	double intensity;        /* its factor */
 };
+
+/* whether a token carries a topic (the classifier's content words) */
+static inline bool nba_tok_content(const struct nba_tok *k)
+{
+	return !k->stop && !k->negator && !k->intensifier;
+}
 
 /* text.c */
 size_t nba_tokenize(const char *text, struct nba_tok *t, size_t max);
@@ -178,7 +185,7 @@ int nba_scores(const struct nba *n, const struct nba_feat *f, size_t nf,
 #define NBA_CENTROID_SHARE 0.5   /* centroid vs nearest example */
 #endif
 #ifndef NBA_NONE_BELOW
-#define NBA_NONE_BELOW 0.2  /* similarity of the pseudo-intent none */
+#define NBA_NONE_BELOW 0.12  /* similarity of the pseudo-intent none */
 #endif
 #ifndef NBA_COVERAGE_POWER
 #define NBA_COVERAGE_POWER 1.0  /* see classify.c */
@@ -193,7 +200,7 @@ int nba_scores(const struct nba *n, const struct nba_feat *f, size_t nf,
 #define NBA_ASKS_BIAS 0.5  /* log-odds at which it leaves none as it was */
 #endif
 #ifndef NBA_ASKS_MAX
-#define NBA_ASKS_MAX 3.0  /* most it counts above the bias: line >= 0.02 */
+#define NBA_ASKS_MAX 1.5  /* most it counts above the bias: line >= 0.03 */
 #endif
 #ifndef NBA_ASKS_AGREE
 #define NBA_ASKS_AGREE 0.4  /* needs' agreement for asking to count */

@@ -20,6 +20,9 @@
 #ifndef W_PAIR
 #define W_PAIR 0.5
 #endif
+#ifndef W_SURF
+#define W_SURF 0.7      /* two neighbouring words as said, stop words too */
+#endif
 #ifndef W_GRAM
 #define W_GRAM 0.1
 #endif
@@ -296,12 +299,6 @@ size_t nba_tokenize(const char *text, struct nba_tok *t, size_t max)
 }
 
 
-static bool content(const struct nba_tok *k)
-{
-	return !k->stop && !k->negator && !k->intensifier;
-}
-
-
 static size_t add(struct nba_feat *f, size_t n, size_t max, uint64_t h,
 		  double w, size_t src, size_t src2)
 {
@@ -328,7 +325,16 @@ size_t nba_features(const struct nba_tok *t, size_t ntok,
 		char padded[NBA_WORD + 2];
 		size_t len;
 
-		if (!content(k)) {
+		/* the words a bag of concepts drops say how the content words
+		 * relate: "why am i paying for ... i never asked for" is a
+		 * dispute, not an upgrade; "cut me off mid sentence" is an
+		 * agent, not an outage; "am i in credit or in arrears" asks
+		 * for a figure, not for time (docs/NOTES.md "Words as said") */
+		n = add(f, n, max, nba_hash("s", i ? t[i - 1].surface : "^",
+					    k->surface),
+			W_SURF, i ? i - 1 : i, i);
+
+		if (!nba_tok_content(k)) {
 			/* a negation separates pairs; stopwords do not */
 			if (k->negator)
 				prev = -1;

@@ -61,7 +61,7 @@ static void drivers(const struct nba *n, const struct nba_feat *q,
 
 	for (size_t i = 0; i < nq; i++) {
 		double cw = 0, ew = 0, contrib;
-		int a, b;
+		bool a, b;   /* which of the feature's tokens carry a topic */
 
 		if (qi[i] < 0)
 			continue;
@@ -395,10 +395,10 @@ int nba_classify(const struct nba *n, const char *text, struct nba_class *c)
 	/* talk that asks for nothing, nearer than any intent, or words that
 	 * do not ask (asks.c) raise the line an intent must clear. Words
 	 * that do ask lower it only when the needs they resemble are the
-	 * best intent's too: a request for something no intent covers ("i
-	 * moved house" with no address intent) stays none. none's score
-	 * moves with what the needs added to the best intent, so that none
-	 * wins the softmax exactly when it is set */
+	 * best intent's too: a request for something no intent covers is
+	 * then far more often none (docs/NOTES.md "Asking for nothing").
+	 * none's score moves with what the needs added to the best intent,
+	 * so that none wins the softmax exactly when it is set */
 	off = n->nhidden ? s[n->nintents] * OFF_SCALE : -1;
 	none_s = off > NBA_NONE_BELOW ? off : NBA_NONE_BELOW;
 	if (n->asks) {

@@ -103,14 +103,18 @@ static int intent_index(const struct nba_intent_def *intents, size_t n,
 }
 
 
-static size_t words_of(const char *text)
+/* whether a text has a word that carries a topic: "the", "not at all"
+ * or "i am" teach nothing but how every request is said */
+static bool has_words(const char *text)
 {
 	struct nba_tok t[NBA_TOKENS];
-	struct nba_feat f[1];
-
 	size_t n = nba_tokenize(text, t, NBA_TOKENS);
 
-	return nba_features(t, n, f, 1);
+	for (size_t i = 0; i < n; i++)
+		if (nba_tok_content(&t[i]))
+			return true;
+
+	return false;
 }
 
 
@@ -134,7 +138,7 @@ static int check_intents(const struct nba_intent_def *in, size_t n,
 		}
 		for (size_t j = 0; j < in[i].nexamples; j++) {
 			if (empty(in[i].examples[j]) ||
-			    !words_of(in[i].examples[j])) {
+			    !has_words(in[i].examples[j])) {
 				snprintf(err, errsz, "intent \"%s\": example "
 					 "%zu has no words to learn from",
 					 id, j + 1);
@@ -148,7 +152,7 @@ static int check_intents(const struct nba_intent_def *in, size_t n,
 		}
 		for (size_t j = 0; j < in[i].nkeywords; j++) {
 			if (empty(in[i].keywords[j]) ||
-			    !words_of(in[i].keywords[j])) {
+			    !has_words(in[i].keywords[j])) {
 				snprintf(err, errsz, "intent \"%s\": keyword "
 					 "%zu has no words to learn from",
 					 id, j + 1);

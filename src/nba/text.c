@@ -314,6 +314,33 @@ static size_t add(struct nba_feat *f, size_t n, size_t max, uint64_t h,
 }
 
 
+/* character n-grams of a stem: spelling and ASR slips, forms the
+ * stemmer does not join */
+static size_t grams(const struct nba_tok *k, size_t i, struct nba_feat *f,
+		    size_t n, size_t max)
+{
+	char padded[NBA_WORD + 2];
+	size_t len = strlen(k->stem);
+
+	padded[0] = '<';
+	memcpy(padded + 1, k->stem, len);
+	padded[len + 1] = '>';
+	padded[len + 2] = '\0';
+	len += 2;
+	for (size_t j = 0; j + GRAM <= len; j++) {
+		char g[GRAM + 1];
+
+		memcpy(g, padded + j, GRAM);
+		g[GRAM] = '\0';
+		n = add(f, n, max, nba_hash("c", g, NULL), W_GRAM, i, i);
+	}
+
+	return n;
+}
+
+
+/* the n-grams come last, so that a text too long for f loses its
+ * lightest features, not the words of its end */
 size_t nba_features(const struct nba_tok *t, size_t ntok,
 		    struct nba_feat *f, size_t max)
 {
@@ -322,8 +349,6 @@ size_t nba_features(const struct nba_tok *t, size_t ntok,
 
 	for (size_t i = 0; i < ntok; i++) {
 		const struct nba_tok *k = &t[i];
-		char padded[NBA_WORD + 2];
-		size_t len;
 
 		/* the words a bag of concepts drops say how the content words
 		 * relate: "why am i paying for ... i never asked for" is a
@@ -332,10 +357,11 @@ size_t nba_features(const struct nba_tok *t, size_t ntok,
 		 * for a figure, not for time (docs/NOTES.md "Words as said") */
 		n = add(f, n, max, nba_hash("s", i ? t[i - 1].surface : "^",
 					    k->surface),
-			W_SURF, i ? i - 1 : i, i);
+			W_SURF, i ? i - 1 : 0, i);
 
 		if (!nba_tok_content(k)) {
-			/* a negation separates pairs; stopwords do not */
+			/* a negation separates concept pairs; stop words do
+			 * not */
 			if (k->negator)
 				prev = -1;
 			continue;
@@ -358,24 +384,11 @@ size_t nba_features(const struct nba_tok *t, size_t ntok,
 				W_PAIR,
 				(size_t)prev, i);
 		prev = (long)i;
-
-		/* character n-grams of the stem: spelling and ASR slips,
-		 * forms the stemmer does not join */
-		padded[0] = '<';
-		len = strlen(k->stem);
-		memcpy(padded + 1, k->stem, len);
-		padded[len + 1] = '>';
-		padded[len + 2] = '\0';
-		len += 2;
-		for (size_t j = 0; j + GRAM <= len; j++) {
-			char g[GRAM + 1];
-
-			memcpy(g, padded + j, GRAM);
-			g[GRAM] = '\0';
-			n = add(f, n, max, nba_hash("c", g, NULL), W_GRAM,
-				i, i);
-		}
 	}
+
+	for (size_t i = 0; i < ntok; i++)
+		if (nba_tok_content(&t[i]))
+			n = grams(&t[i], i, f, n, max);
 
 	return n;
 }

@@ -432,11 +432,14 @@ static void test_offtopic_talk(void)
  * words: talk about other people's doings is none even when a word of it
  * is a request's ("saving up", "bank"; lines written for this test, that
  * the words alone took for intents); a request for something no intent
- * covers stays none, with the address intent taken out of the model (a
- * line of fresh13 that words which ask would push into an intent without the
- * needs' agreement; "i moved house and need to update my address" now
- * goes to "i need to update my credit card" on its words as said); and
- * without the bank there is no such model */
+ * covers stays none when the needs it resembles are not the best
+ * intent's: an address request, with the address intent taken out of
+ * the model (a line of fresh13; without the needs' agreement it goes to
+ * an intent). Not every such request does: "I moved house and need to
+ * update my address" goes to update_payment_method, whose example "I
+ * need to update my credit card" it shares "need to update my" with
+ * (docs/NOTES.md "Words as said"). Without the bank there is no such
+ * model */
 static void test_asks_for_nothing(void)
 {
 	static const char *const talk[] = {

@@ -284,6 +284,7 @@ static void test_validation(void)
 {
 	static const char *const ex[] = {"hello there my friend"};
 	static const char *const blank[] = {"  ... "};
+	static const char *const bare[] = {"the", "not at all", "i am"};
 	static const char *const empty_kw[] = {""};
 	static const char *const odd[] = {"tier"};
 	static const char *const nokey[] = {"", "gold"};
@@ -311,6 +312,13 @@ static void test_validation(void)
 	CHECK_EQ(build(in, 2, r, 2, err), EINVAL);
 	CHECK_STR(err, "intent \"b\": example 1 has no words to learn "
 		  "from");
+	/* stop words, negations and their pairs carry no topic */
+	for (size_t i = 0; i < sizeof(bare) / sizeof(bare[0]); i++) {
+		in[1].examples = &bare[i];
+		CHECK_EQ(build(in, 2, r, 2, err), EINVAL);
+		CHECK_STR(err, "intent \"b\": example 1 has no words to "
+			  "learn from");
+	}
 	in[1].examples = ex;
 	in[1].keywords = empty_kw;
 	in[1].nkeywords = 1;

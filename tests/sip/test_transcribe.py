@@ -89,8 +89,12 @@ def wav_pcap(wav):
             audio = data[at + 8:at + 8 + size]
         at += 8 + size + (size & 1)
     check(audio, "no data chunk", wav)
+    # written aside and renamed: two calls playing the same WAV each
+    # write it, and a SIPp already reading the first copy must not see
+    # the second one truncated
     pcap = wav + ".pcap"
-    write_pcap(pcap, pt=0, payload=audio)
+    write_pcap(pcap + ".%d" % os.getpid(), pt=0, payload=audio)
+    os.replace(pcap + ".%d" % os.getpid(), pcap)
     return pcap
 
 

@@ -265,26 +265,33 @@ static double need_agreement(const struct nba *n, const float *pu,
 }
 
 
-/* the needs with the highest share of the profile, to explain the
- * ranking (off-topic talk has none to explain) */
-static void likest_needs(const float *pu, size_t nv, struct nba_class *c)
+/* the needs that added most to the top intent's score: those the
+ * utterance and the intent's examples both lean to (their terms of the
+ * agreement), so the explanation is of this ranking, not of the wording
+ * alone (off-topic talk has none to explain) */
+static void likest_needs(const float *pu, const float *pk, size_t nv,
+			 struct nba_class *c)
 {
 	size_t k[NBA_TOP];
+	float w[NBA_TOP];
 
 	c->nneeds = 0;
 	for (size_t j = 0; j < nv; j++) {
+		float x = pu[j] * pk[j];
 		size_t i;
 
-		if (pu[j] <= 0)
+		if (pu[j] <= 0 || pk[j] <= 0)
 			continue;
-		if (c->nneeds == NBA_TOP && pu[j] <= pu[k[NBA_TOP - 1]])
+		if (c->nneeds == NBA_TOP && x <= w[NBA_TOP - 1])
 			continue;
 		i = c->nneeds < NBA_TOP ? c->nneeds++ : NBA_TOP - 1;
-		while (i > 0 && pu[k[i - 1]] < pu[j]) {
+		while (i > 0 && w[i - 1] < x) {
 			k[i] = k[i - 1];
+			w[i] = w[i - 1];
 			--i;
 		}
 		k[i] = j;
+		w[i] = x;
 	}
 	for (size_t i = 0; i < c->nneeds; i++)
 		c->needs[i] = nba_bank_need(k[i]);
@@ -422,7 +429,8 @@ int nba_classify(const struct nba *n, const char *text, struct nba_class *c)
 
 	drivers(n, q, qi, nq, t, ntok, top[0].intent, top[0].ex, c);
 	if (pu && !c->none)
-		likest_needs(pu, n->nprof, c);
+		likest_needs(pu, &n->prof[top[0].intent * n->nprof],
+			     n->nprof, c);
 
  out:
 	mem_deref(pu);

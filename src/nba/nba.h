@@ -91,8 +91,9 @@ struct nba_class {
 	bool none;                     /* off-topic: no intent fits */
 	struct nba_word drivers[NBA_DRIVERS]; /* why top[0], heaviest first */
 	size_t ndrivers;
-	/* the needs of the bank (see nba_intent_bank) the utterance is most
-	 * like, likest first: they rank the intents too (none when none) */
+	/* the needs of the bank (see nba_intent_bank) that added most to
+	 * top[0]'s score: the utterance and the intent's examples both lean
+	 * to them; most first (none when none) */
 	const char *needs[NBA_TOP];
 	size_t nneeds;
 };

@@ -93,8 +93,9 @@ def wav_pcap(wav):
     # write it, and a SIPp already reading the first copy must not see
     # the second one truncated
     pcap = wav + ".pcap"
-    write_pcap(pcap + ".%d" % os.getpid(), pt=0, payload=audio)
-    os.replace(pcap + ".%d" % os.getpid(), pcap)
+    aside = "%s.%d" % (pcap, os.getpid())
+    write_pcap(aside, pt=0, payload=audio)
+    os.replace(aside, pcap)
     return pcap
 
 
